@@ -1,0 +1,1 @@
+"""The sales domain: leads, playbooks, money, quotes and events. Pure: no I/O, no Temporal."""

@@ -1,0 +1,71 @@
+"""Reading leads from a CSV of business cards or a bought list."""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from sales.errors import describe
+from sales.lead import Lead
+
+KNOWN_COLUMNS = set(Lead.model_fields)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A row that is not a lead, with its line number and what is wrong."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ParsedLeads:
+    """The leads a file holds and the rows that could not be read; nothing is dropped silently."""
+
+    leads: list[Lead]
+    errors: list[RowError]
+
+
+class LeadFileError(ValueError):
+    """A file that is not a lead CSV at all (no email column, unknown columns)."""
+
+
+def parse_leads(text: str, default_source: str | None = None) -> ParsedLeads:
+    """Parse CSV text with a header row; columns are the `Lead` field names."""
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip() for c in reader.fieldnames or []]
+    if "email" not in columns:
+        raise LeadFileError(f"no 'email' column; columns found: {', '.join(columns) or 'none'}")
+    unknown = sorted(set(columns) - KNOWN_COLUMNS)
+    if unknown:
+        raise LeadFileError(
+            f"unknown columns {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_COLUMNS))}"
+        )
+    leads: list[Lead] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        values = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        if None in row:
+            errors.append(RowError(line, "more values than columns"))
+            continue
+        fields = {k: v for k, v in values.items() if v}
+        if default_source and "source" not in fields:
+            fields["source"] = default_source
+        try:
+            lead = Lead.model_validate(fields)
+        except ValidationError as err:
+            errors.append(RowError(line, describe(err)))
+            continue
+        if lead.lead_id in seen:
+            errors.append(RowError(line, f"same lead as line {seen[lead.lead_id]} ({lead.email})"))
+            continue
+        seen[lead.lead_id] = line
+        leads.append(lead)
+    return ParsedLeads(leads=leads, errors=errors)

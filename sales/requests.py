@@ -1,0 +1,107 @@
+"""Inputs and results of the workflows and activities: one model per call."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from sales.events import ItemOfInterest, NeedsIdentified
+from sales.lead import Lead
+from sales.playbook import Playbook, PurchasingProcedure
+from sales.quote import Quote
+from sales.state import SupportState
+
+
+class SaleInput(BaseModel):
+    """Starts a `SaleWorkflow`: the lead and the playbook snapshot it follows."""
+
+    lead: Lead
+    playbook: Playbook
+
+
+class SupportInput(BaseModel):
+    """Starts (or continues) a `CustomerSupportWorkflow` for a customer just won."""
+
+    lead: Lead
+    playbook: Playbook
+    sale_workflow_id: str
+    order_number: str | None = None
+    carried_state: SupportState | None = None
+
+
+class QualificationRequest(BaseModel):
+    """A lead to assess against a playbook's viability rules."""
+
+    lead: Lead
+    playbook: Playbook
+
+
+class QualificationResult(BaseModel):
+    """Viable or not, with every reason found."""
+
+    viable: bool
+    reasons: list[str] = []
+
+
+class EmailRequest(BaseModel):
+    """One email to render from `templates/emails/<template>.*.j2` and send.
+
+    `step` names the email within the sale (intro, follow_up_2, proposal_v1...);
+    with the workflow id it makes the deterministic Message-ID.
+    """
+
+    workflow_id: str
+    step: str
+    template: str
+    to: str
+    lead: Lead
+    playbook: Playbook
+    context: dict[str, Any] = {}
+    attachments: list[str] = []
+
+
+class EmailReceipt(BaseModel):
+    """What was sent: subject and Message-ID, for the sale's state."""
+
+    to: str
+    subject: str
+    message_id: str
+    sent_at: datetime
+
+
+class QuoteRequest(BaseModel):
+    """Price, render and file one version of a quote or proposal."""
+
+    workflow_id: str
+    lead: Lead
+    playbook: Playbook
+    version: int
+    issued_on: date
+    items: list[ItemOfInterest]
+    discount_percent: Decimal
+    purchasing_procedure: PurchasingProcedure
+    needs: NeedsIdentified
+    notes: str | None = None
+
+
+class ContractRequest(BaseModel):
+    """Render the contract for an accepted quote with the playbook's terms."""
+
+    workflow_id: str
+    lead: Lead
+    playbook: Playbook
+    quote: Quote
+    version: int
+    issued_on: date
+    signature_due: date
+    po_number: str | None = None
+
+
+class ContractDocument(BaseModel):
+    """A rendered contract, referenced by path."""
+
+    number: str
+    version: int
+    html_path: str
+    pdf_path: str = ""

@@ -1,0 +1,128 @@
+"""Quote totals, hand-checked, including the awkward cases finance teams complain about."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sales.catalog import load_catalog
+from sales.events import ItemOfInterest
+from sales.money import format_money, round_money
+from sales.playbook import Playbook, RoundingPolicy, load_playbook
+from sales.quote import PricingError, price_lines, total_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = load_catalog(ROOT / "catalog" / "products.toml")
+DEFAULT = load_playbook(ROOT / "playbooks", "default")
+
+
+def playbook(
+    currency: str = "EUR", rounding: RoundingPolicy = RoundingPolicy.PER_LINE, **rates: int
+) -> Playbook:
+    tax_rates = {
+        "default": {
+            k: Decimal(v)
+            for k, v in (rates or {"standard": 19, "reduced": 7, "services": 19}).items()
+        }
+    }
+    proposal = DEFAULT.proposal.model_copy(update={"rounding": rounding})
+    return DEFAULT.model_copy(
+        update={"currency": currency, "tax_rates": tax_rates, "proposal": proposal}
+    )
+
+
+def quote(
+    pb: Playbook, items: list[tuple[str, int, str | None]], discount: str = "0"
+) -> tuple[Decimal, ...]:
+    lines = price_lines(
+        [
+            ItemOfInterest(sku=s, quantity=q, discount_percent=Decimal(d) if d else None)
+            for s, q, d in items
+        ],
+        CATALOG,
+        pb,
+        "DE",
+    )
+    totals = total_lines(lines, Decimal(discount), pb.currency)
+    taxes = sum((t.amount for t in totals.taxes), Decimal(0))
+    return totals.subtotal, totals.discount, totals.net, taxes, totals.total
+
+
+@pytest.mark.parametrize("rounding", list(RoundingPolicy))
+def test_three_times_19_99_with_7_5_percent_off_and_21_percent_vat(
+    rounding: RoundingPolicy,
+) -> None:
+    # 3 x 19.99 = 59.97; 7.5 % off = 55.47225 -> 55.47; VAT 21 % = 11.6487 -> 11.65; 67.12
+    pb = playbook(rounding=rounding, reduced=21)
+    assert quote(pb, [("NW-MANUAL", 3, "7.5")]) == (
+        Decimal("55.47"),
+        Decimal("0.00"),
+        Decimal("55.47"),
+        Decimal("11.65"),
+        Decimal("67.12"),
+    )
+
+
+def test_jpy_has_no_minor_unit_and_rounds_half_up() -> None:
+    # 24000 x 1, 3.3 % off = 23208; tax 19 % = 4409.52 -> 4410; total 27618
+    assert quote(playbook("JPY"), [("NW-SENSOR-100", 1, "3.3")]) == (
+        Decimal("23208"),
+        Decimal("0"),
+        Decimal("23208"),
+        Decimal("4410"),
+        Decimal("27618"),
+    )
+
+
+def test_kwd_keeps_three_decimals() -> None:
+    # 6.750 x 3 = 20.250; 7.5 % off = 18.73125 -> 18.731; tax 7 % = 1.31117 -> 1.311; 20.042
+    assert quote(playbook("KWD"), [("NW-MANUAL", 3, "7.5")]) == (
+        Decimal("18.731"),
+        Decimal("0.000"),
+        Decimal("18.731"),
+        Decimal("1.311"),
+        Decimal("20.042"),
+    )
+
+
+def test_a_100_percent_discount_line_is_free_and_the_rest_is_taxed() -> None:
+    # sensors free; platform 4800.00; quote discount 5 % = 240.00; net 4560.00; tax 19 % = 866.40
+    assert quote(playbook(), [("NW-SENSOR-100", 2, "100"), ("NW-PLATFORM", 1, None)], "5") == (
+        Decimal("4800.00"),
+        Decimal("240.00"),
+        Decimal("4560.00"),
+        Decimal("866.40"),
+        Decimal("5426.40"),
+    )
+
+
+def test_tax_bases_add_up_to_the_net_across_categories() -> None:
+    pb = playbook(standard=19, reduced=7, services=19)
+    lines = price_lines(
+        [
+            ItemOfInterest(sku="NW-MANUAL", quantity=7),
+            ItemOfInterest(sku="NW-SENSOR-100", quantity=3),
+        ],
+        CATALOG,
+        pb,
+        "DE",
+    )
+    totals = total_lines(lines, Decimal("3.3"), "EUR")
+    assert sum(t.base for t in totals.taxes) == totals.net
+    assert totals.total == totals.net + sum(t.amount for t in totals.taxes)
+
+
+def test_unknown_sku_and_missing_currency_are_named() -> None:
+    with pytest.raises(PricingError, match="unknown sku 'NOPE'"):
+        price_lines([ItemOfInterest(sku="NOPE", quantity=1)], CATALOG, playbook(), "DE")
+    with pytest.raises(PricingError, match="NW-SENSOR-100 has no GBP price"):
+        price_lines(
+            [ItemOfInterest(sku="NW-SENSOR-100", quantity=1)], CATALOG, playbook("GBP"), "DE"
+        )
+
+
+def test_money_rounds_half_up_per_currency_and_formats_the_code() -> None:
+    assert round_money(Decimal("2.345"), "EUR") == Decimal("2.35")
+    assert round_money(Decimal("0.5"), "JPY") == Decimal("1")
+    assert round_money(Decimal("1.0005"), "KWD") == Decimal("1.001")
+    assert format_money(Decimal("1234.5"), "EUR") == "EUR 1,234.50"

@@ -1,0 +1,71 @@
+"""A real SMTP server for tests: aiosmtpd in-process, keeping every message it receives."""
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable
+from email.message import Message as EmailMessage
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Inbox(Message):
+    """Keeps each received message; tests read them back by recipient or subject."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+
+    def handle_message(self, message: EmailMessage) -> None:
+        with self._lock:
+            self.messages.append(message)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def steps(self, address: str) -> list[str]:
+        """The `X-Salesflow-Step` header of every message to an address, in arrival order."""
+        return [str(m["X-Salesflow-Step"]) for m in self.to(address)]
+
+    async def wait_for(
+        self, predicate: Callable[[list[EmailMessage]], bool], timeout: float = 20.0
+    ) -> list[EmailMessage]:
+        """Wait until the messages received satisfy `predicate`; fail with what arrived.
+
+        Async so that the worker sharing the test's event loop keeps running.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                snapshot = list(self.messages)
+            if predicate(snapshot):
+                return snapshot
+            if time.monotonic() > deadline:
+                subjects = [f"{m['To']}: {m['Subject']}" for m in snapshot]
+                raise AssertionError(f"expected mail did not arrive; received {subjects}")
+            await asyncio.sleep(0.05)
+
+
+class SmtpServer:
+    """An aiosmtpd controller on a free loopback port with an `Inbox` handler."""
+
+    def __init__(self) -> None:
+        self.inbox = Inbox()
+        self.port = free_port()
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()

@@ -1,0 +1,112 @@
+"""Driving a sale in tests: fresh leads, the default playbook, waiting on the `state` query."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+
+from sales.lead import Lead
+from sales.playbook import Playbook, load_playbook
+from sales.stages import SalesStage
+from sales.state import SaleOutcome, SaleState
+from settings import Settings
+from temporal_client import start_sale
+
+PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
+
+NEEDS = {
+    "event_id": "needs-1",
+    "summary": "Three packaging lines stop twice a month on bearing failures",
+    "business_model": "Contract packer for food brands, paid per pallet shipped",
+    "applications": [
+        {
+            "name": "Predictive maintenance on line motors",
+            "hours_saved_per_month": "24",
+            "cost_saved_per_year": "48000",
+        }
+    ],
+    "items": [{"sku": "NW-SENSOR-100", "quantity": 10}, {"sku": "NW-PLATFORM", "quantity": 1}],
+}
+
+
+def default_playbook(**changes: Any) -> Playbook:
+    playbook = load_playbook(PLAYBOOKS, "default")
+    return playbook.model_copy(update=changes) if changes else playbook
+
+
+def new_lead(**fields: Any) -> Lead:
+    """A viable lead with an address no other test uses."""
+    tag = uuid.uuid4().hex[:8]
+    values: dict[str, Any] = {
+        "email": f"buyer-{tag}@polderpack.example",
+        "first_name": "Jeroen",
+        "last_name": "de Vries",
+        "company": "PolderPack B.V.",
+        "country": "NL",
+        "industry": "packaging",
+        "source": "convention:hannover-messe-2026",
+        "owner": "sam.keller",
+    }
+    values.update(fields)
+    return Lead.model_validate(values)
+
+
+async def start(
+    client: Client, settings: Settings, lead: Lead, playbook: Playbook | None = None
+) -> WorkflowHandle[Any, SaleOutcome]:
+    result = await start_sale(client, lead, playbook or default_playbook(), settings.task_queue)
+    assert result.started
+    return client.get_workflow_handle(result.workflow_id, result_type=SaleOutcome)
+
+
+async def state_of(handle: WorkflowHandle[Any, Any]) -> SaleState:
+    state: SaleState = await handle.query("state", result_type=SaleState)
+    return state
+
+
+async def wait_for(
+    handle: WorkflowHandle[Any, Any],
+    predicate: Callable[[SaleState], bool],
+    what: str,
+    timeout: float = 30.0,
+) -> SaleState:
+    """Poll the `state` query until `predicate` holds; fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await state_of(handle)
+        if predicate(state):
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{what} did not happen; stage {state.stage}, "
+                f"emails {[e.step for e in state.emails]}, rejected {state.rejected_events}"
+            )
+        await asyncio.sleep(0.1)
+
+
+async def wait_stage(handle: WorkflowHandle[Any, Any], stage: SalesStage) -> SaleState:
+    return await wait_for(handle, lambda s: s.stage == stage, f"stage {stage}")
+
+
+async def drive_to_proposal(
+    handle: WorkflowHandle[Any, Any], needs: dict[str, Any] | None = None
+) -> SaleState:
+    """Reply with interest and identify needs: the quote goes out."""
+    await wait_for(handle, lambda s: any(e.step == "intro" for e in s.emails), "intro email")
+    await handle.signal("interest_expressed", {"notes": "met at the booth"})
+    await handle.signal("needs_identified", needs or NEEDS)
+    return await wait_for(
+        handle, lambda s: any(e.step == "proposal_v1" for e in s.emails), "proposal sent"
+    )
+
+
+async def drive_to_contract(handle: WorkflowHandle[Any, Any]) -> SaleState:
+    await drive_to_proposal(handle)
+    await handle.signal("proposal_accepted", {"accepted_by": "Jeroen de Vries"})
+    return await wait_for(
+        handle, lambda s: any(e.step == "contract_v1" for e in s.emails), "contract sent"
+    )

@@ -1,0 +1,67 @@
+"""Negotiation: a revision, a discount held for the manager's approval, and acceptance rules."""
+
+from decimal import Decimal
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from sales.stages import SalesStage
+from settings import Settings
+from tests.smtp_inbox import SmtpServer
+from tests.workflows.helpers import default_playbook, drive_to_proposal, new_lead, start, wait_for
+
+
+async def test_revision_with_large_discount_waits_for_approval_and_only_latest_is_accepted(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings, smtp: SmtpServer
+) -> None:
+    lead = new_lead()
+    playbook = default_playbook()
+    manager = playbook.seller.sales_manager_email
+    handle = await start(env.client, settings, lead, playbook)
+    first = (await drive_to_proposal(handle)).quotes[0]
+
+    await handle.signal("revision_requested", {"discount_percent": 15, "notes": "budget cap"})
+    state = await wait_for(handle, lambda s: s.awaiting_discount_approval, "approval requested")
+    assert len(state.quotes) == 1  # v2 is held, not sent
+    await smtp.inbox.wait_for(lambda _: bool(smtp.inbox.to(manager)))
+    assert (
+        "15" in str(smtp.inbox.to(manager)[-1]["Subject"]) + smtp.inbox.to(manager)[-1].as_string()
+    )
+
+    await handle.signal("discount_approved", {"approver": "Hanna Vogel"})
+    state = await wait_for(
+        handle, lambda s: any(e.step == "proposal_v2" for e in s.emails), "v2 sent"
+    )
+    second = state.quotes[1]
+    assert state.discount_approved_by == "Hanna Vogel"
+    assert second.totals.discount == Decimal("943.50")  # 15 % of 6290.00
+    assert second.totals.net == Decimal("5346.50")
+
+    await handle.signal("proposal_accepted", {"quote_number": first.number})
+    state = await wait_for(handle, lambda s: bool(s.rejected_events), "old version rejected")
+    assert f"{first.number} is superseded by {second.number}" in state.rejected_events[0].reason
+    assert state.stage == SalesStage.PROPOSAL
+
+    await handle.signal("proposal_accepted", {"quote_number": second.number, "accepted_by": "CFO"})
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.CONTRACT, "contract stage")
+    assert state.acceptance is not None and state.acceptance.quote_number == second.number
+    assert smtp.inbox.steps(lead.email) == ["intro", "orientation", "proposal_v1", "proposal_v2"]
+
+
+async def test_formal_procedure_gets_a_proposal_and_needs_a_po_number(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings
+) -> None:
+    handle = await start(env.client, settings, new_lead())
+    needs = {
+        "summary": "Procurement buys through formal proposals",
+        "purchasing_procedure": "formal_proposal",
+        "items": [{"sku": "NW-GATEWAY-20", "quantity": 2}],
+    }
+    state = await drive_to_proposal(handle, needs)
+    assert state.documents[0].kind == "proposal"
+    await handle.signal("proposal_accepted", {"accepted_by": "Procurement"})
+    state = await wait_for(handle, lambda s: bool(s.rejected_events), "acceptance without PO")
+    assert "po_number" in state.rejected_events[0].reason
+    await handle.signal("proposal_accepted", {"po_number": "PO-2026-118"})
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.CONTRACT, "contract stage")
+    assert state.acceptance is not None and state.acceptance.po_number == "PO-2026-118"

@@ -1,0 +1,56 @@
+"""CustomerSupportWorkflow: welcome, fulfilment, a check-in at the playbook's delay, closing."""
+
+from datetime import timedelta
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from sales.requests import SupportInput
+from sales.state import SupportState
+from settings import Settings
+from tests.smtp_inbox import SmtpServer
+from tests.workflows.helpers import default_playbook, new_lead
+from workflows.support import CustomerSupportWorkflow
+
+
+async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_closed(
+    ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
+) -> None:
+    lead = new_lead()
+    playbook = default_playbook()
+    with ts_env.with_time_skipping_disabled():
+        handle = await ts_env.client.start_workflow(
+            CustomerSupportWorkflow.run,
+            SupportInput(
+                lead=lead,
+                playbook=playbook,
+                sale_workflow_id=lead.sale_workflow_id,
+                order_number="PO-9",
+            ),
+            id=lead.support_workflow_id,
+            task_queue=settings.task_queue,
+        )
+    welcome = await smtp.inbox.wait_for(lambda _: "welcome" in smtp.inbox.steps(lead.email))
+    body = smtp.inbox.to(lead.email)[0].as_string()
+    assert playbook.support.contact_name in body
+    assert welcome
+
+    await handle.signal("ticket_opened", {"ticket_id": "T-1", "subject": "Gateway offline"})
+    await handle.signal("ticket_resolved", {"ticket_id": "T-2"})
+    await handle.signal("order_fulfilled", {"order_number": "PO-9"})
+    await ts_env.fast_forward(handle, playbook.support.check_in_after + timedelta(hours=1))
+    await smtp.inbox.wait_for(lambda _: "check_in_1" in smtp.inbox.steps(lead.email))
+
+    await handle.signal("feedback_received", {"score": 11})
+    await handle.signal("feedback_received", {"score": 9, "comment": "works well"})
+    await handle.signal("account_closed", {"reason": "moved to a group contract"})
+    final = await handle.result()
+    assert isinstance(final, SupportState)
+    assert final.closed_reason == "moved to a group contract"
+    assert final.orders_fulfilled == ["PO-9"]
+    assert final.feedback_scores == [9]
+    assert [t.ticket_id for t in final.tickets] == ["T-1"]
+    reasons = [r.reason for r in final.rejected_events]
+    assert "ticket T-2 was never opened" in reasons
+    assert any(r.startswith("invalid payload: score") for r in reasons)
+    assert smtp.inbox.steps(lead.email) == ["welcome", "check_in_1"]

@@ -1,0 +1,58 @@
+"""The worker: SaleWorkflow, CustomerSupportWorkflow and their activities on the `sales` queue."""
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.documents import DocumentActivities
+from activities.email import EmailActivities
+from activities.qualification import qualify_lead
+from settings import Settings
+from temporal_client import connect
+from workflows.sale import SaleWorkflow
+from workflows.support import CustomerSupportWorkflow
+
+
+def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
+    """A worker with every workflow and activity, its activities built from `settings`."""
+    email = EmailActivities(settings)
+    documents = DocumentActivities(settings)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[SaleWorkflow, CustomerSupportWorkflow],
+        activities=[
+            qualify_lead,
+            email.send_email,
+            documents.prepare_quote,
+            documents.prepare_contract,
+        ],
+    )
+
+
+async def main() -> None:
+    settings = Settings()
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker = build_worker(client, settings)
+    logging.info("worker polling task queue %r", settings.task_queue)
+    async with worker:
+        await stop.wait()
+    logging.info("worker stopped")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    asyncio.run(main())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # temporalio/sdk-python#300: a process that used a client may abort at exit.
+    os._exit(0)

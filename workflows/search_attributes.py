@@ -1,0 +1,35 @@
+"""The search attributes ops filter sales by in the Temporal UI and `starter.py list`."""
+
+from typing import Any
+
+from temporalio.common import SearchAttributeKey
+
+SALES_STAGE = SearchAttributeKey.for_keyword("SalesStage")
+LEAD_SOURCE = SearchAttributeKey.for_keyword("LeadSource")
+SALES_OWNER = SearchAttributeKey.for_keyword("SalesOwner")
+INDUSTRY = SearchAttributeKey.for_keyword("Industry")
+PLAYBOOK = SearchAttributeKey.for_keyword("Playbook")
+LEAD_COMPANY = SearchAttributeKey.for_keyword("LeadCompany")
+DEAL_VALUE = SearchAttributeKey.for_float("DealValue")
+LOST_REASON = SearchAttributeKey.for_keyword("LostReason")
+NEXT_ACTION_AT = SearchAttributeKey.for_datetime("NextActionAt")
+
+ALL: tuple[SearchAttributeKey[Any], ...] = (
+    SALES_STAGE,
+    LEAD_SOURCE,
+    SALES_OWNER,
+    INDUSTRY,
+    PLAYBOOK,
+    LEAD_COMPANY,
+    DEAL_VALUE,
+    LOST_REASON,
+    NEXT_ACTION_AT,
+)
+
+
+def dev_server_flags() -> list[str]:
+    """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
+    flags: list[str] = []
+    for key in ALL:
+        flags += ["--search-attribute", f"{key.name}={key._metadata_type}"]
+    return flags

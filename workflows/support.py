@@ -1,0 +1,204 @@
+"""CustomerSupportWorkflow: hands a new customer to support, follows fulfilment, keeps in touch.
+
+Lives as long as the customer does, so it continues as new whenever the
+server suggests it, carrying its whole state in the input.
+"""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RawValue
+
+with workflow.unsafe.imports_passed_through():
+    from activities.email import EmailActivities
+    from sales.events import (
+        SUPPORT_SIGNALS,
+        AccountClosed,
+        FeedbackReceived,
+        OrderFulfilled,
+        TicketOpened,
+        TicketResolved,
+    )
+    from sales.requests import EmailRequest, SupportInput
+    from sales.state import (
+        AppliedEvent,
+        EmailRecord,
+        NextAction,
+        RejectedEvent,
+        SupportState,
+        Ticket,
+    )
+
+from workflows import search_attributes as sa
+from workflows.inbox import Received, decode
+
+ACTIVITY_TIMEOUT = timedelta(minutes=2)
+
+
+@workflow.defn(name="CustomerSupportWorkflow")
+class CustomerSupportWorkflow:
+    """Welcomes the customer, follows fulfilment, checks in on a cadence, ends on account_closed."""
+
+    @workflow.init
+    def __init__(self, input: SupportInput) -> None:
+        self._input = input
+        self._state = input.carried_state or SupportState(
+            workflow_id=workflow.info().workflow_id,
+            lead=input.lead,
+            playbook=input.playbook.name,
+            sale_workflow_id=input.sale_workflow_id,
+            order_number=input.order_number,
+        )
+        self._inbox: list[Received] = []
+
+    @workflow.query(name="state")
+    def state(self) -> SupportState:
+        """The customer's support: orders fulfilled, tickets, feedback, emails, next check-in."""
+        return self._state
+
+    @workflow.signal(dynamic=True)
+    def receive(self, name: str, args: Sequence[RawValue]) -> None:
+        """Every support signal: validated and de-duplicated, then applied or rejected."""
+        now = workflow.now()
+        model = SUPPORT_SIGNALS.get(name)
+        if model is None:
+            self._reject(name, f"unknown signal; known: {', '.join(SUPPORT_SIGNALS)}")
+            return
+        decoded = decode(name, list(args), model, now)
+        if isinstance(decoded, RejectedEvent):
+            self._state.rejected_events.append(decoded)
+            return
+        event_id = decoded.event.event_id
+        if event_id is not None and event_id in self._state.seen_event_ids:
+            self._reject(name, "duplicate event_id: this event was already received", decoded)
+            return
+        if self._state.closed_reason is not None:
+            self._reject(name, "the account is closed", decoded)
+            return
+        if event_id is not None:
+            self._state.seen_event_ids.append(event_id)
+        self._inbox.append(decoded)
+
+    @workflow.run
+    async def run(self, input: SupportInput) -> SupportState:
+        """Runs until the account is closed; returns the final state."""
+        state = self._state
+        if input.carried_state is None:
+            workflow.upsert_search_attributes([sa.SALES_STAGE.value_set("SUPPORT")])
+            await self._email("welcome", "welcome", {"order_number": state.order_number})
+        while state.closed_reason is None:
+            self._plan()
+            timeout = None
+            if state.next_check_in_at is not None:
+                timeout = max(state.next_check_in_at - workflow.now(), timedelta(0))
+            try:
+                await workflow.wait_condition(
+                    lambda: bool(self._inbox),
+                    timeout=timeout,
+                    timeout_summary="next check-in",
+                )
+            except TimeoutError:
+                await self._check_in()
+                continue
+            while self._inbox:
+                self._apply(self._inbox.pop(0))
+            if state.closed_reason is None and workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    SupportInput(
+                        lead=input.lead,
+                        playbook=input.playbook,
+                        sale_workflow_id=input.sale_workflow_id,
+                        order_number=input.order_number,
+                        carried_state=state,
+                    )
+                )
+        workflow.upsert_search_attributes([sa.NEXT_ACTION_AT.value_unset()])
+        return state
+
+    def _apply(self, received: Received) -> None:
+        state = self._state
+        event = received.event
+        now = received.at
+        if isinstance(event, OrderFulfilled):
+            state.orders_fulfilled.append(event.order_number)
+            if state.next_check_in_at is None:
+                state.next_check_in_at = now + self._input.playbook.support.check_in_after
+        elif isinstance(event, TicketOpened):
+            state.tickets.append(
+                Ticket(ticket_id=event.ticket_id, subject=event.subject, opened_at=now)
+            )
+        elif isinstance(event, TicketResolved):
+            ticket = next((t for t in state.tickets if t.ticket_id == event.ticket_id), None)
+            if ticket is None or ticket.resolved_at is not None:
+                what = "is already resolved" if ticket else "was never opened"
+                self._reject(received.signal, f"ticket {event.ticket_id} {what}", received)
+                return
+            ticket.resolved_at = now
+        elif isinstance(event, FeedbackReceived):
+            state.feedback_scores.append(event.score)
+        elif isinstance(event, AccountClosed):
+            state.closed_reason = event.reason
+        state.applied_events.append(
+            AppliedEvent(signal=received.signal, event_id=event.event_id, at=now)
+        )
+
+    def _plan(self) -> None:
+        state = self._state
+        if state.next_check_in_at is None:
+            state.next_action = NextAction(description="order fulfilled (order_fulfilled)")
+            workflow.upsert_search_attributes([sa.NEXT_ACTION_AT.value_unset()])
+        else:
+            state.next_action = NextAction(
+                description=f"check-in {state.check_ins_sent + 1}", due_at=state.next_check_in_at
+            )
+            workflow.upsert_search_attributes([sa.NEXT_ACTION_AT.value_set(state.next_check_in_at)])
+        workflow.set_current_details(f"**Support:** next is {state.next_action.description}")
+
+    async def _check_in(self) -> None:
+        state = self._state
+        number = state.check_ins_sent + 1
+        await self._email(f"check_in_{number}", "check_in", {"number": number})
+        state.check_ins_sent = number
+        state.next_check_in_at = workflow.now() + self._input.playbook.support.check_in_every
+
+    async def _email(self, step: str, template: str, context: dict[str, Any]) -> None:
+        support = self._input.playbook.support
+        receipt = await workflow.execute_activity_method(
+            EmailActivities.send_email,
+            EmailRequest(
+                workflow_id=self._state.workflow_id,
+                step=step,
+                template=template,
+                to=self._state.lead.email,
+                lead=self._state.lead,
+                playbook=self._input.playbook,
+                context={"support": support.model_dump(mode="json"), **context},
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            summary=f"email: {step}",
+        )
+        self._state.emails.append(
+            EmailRecord(
+                step=step,
+                template=template,
+                to=receipt.to,
+                subject=receipt.subject,
+                message_id=receipt.message_id,
+                sent_at=workflow.now(),
+            )
+        )
+
+    def _reject(self, signal: str, reason: str, received: Received | None = None) -> None:
+        event = received.event if received else None
+        self._state.rejected_events.append(
+            RejectedEvent(
+                signal=signal,
+                event_id=event.event_id if event else None,
+                payload=event.model_dump(mode="json") if event else None,
+                reason=reason,
+                at=workflow.now(),
+            )
+        )
