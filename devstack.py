@@ -277,7 +277,12 @@ def wait_until_ready(server: Child, settings: Settings, timeout: float) -> float
 def start_smtp(settings: Settings) -> Controller:
     """Start the local SMTP server in this process; every message lands in the maildir."""
     prepare_maildir(settings.mail_dir)
-    controller = Controller(Mailbox(settings.mail_dir), hostname=HOST, port=settings.smtp_port)
+    controller = Controller(
+        Mailbox(settings.mail_dir),
+        hostname=HOST,
+        port=settings.smtp_port,
+        enable_SMTPUTF8=True,  # as Mailpit does: lead addresses may be internationalised
+    )
     try:
         controller.start()
     except Exception as err:
@@ -326,11 +331,16 @@ def first_workflow_id() -> str:
 
 
 def shown(path: Path) -> str:
-    """A path as the user should type it: relative to the project when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """A path as the user should type it: relative to the project when inside it.
+
+    Symlinks in the file name are kept (`.venv/bin/python` must stay the venv's python).
+    """
+    here = Path.cwd().resolve()
+    absolute = Path(os.path.abspath(path))
+    for candidate in (absolute, absolute.parent.resolve() / absolute.name):
+        if candidate.is_relative_to(here):
+            return str(candidate.relative_to(here))
+    return str(absolute)
 
 
 def describe_status(status: int) -> str:
@@ -422,9 +432,21 @@ def stop_stack(stack: Stack, console: Console) -> None:
 
 
 def stop_signals() -> list[signal.Signals]:
-    """The signals that stop the stack (besides SIGINT, which raises KeyboardInterrupt)."""
+    """The signals that stop the stack, as far as this platform has them."""
     names = ("SIGINT", "SIGTERM", "SIGHUP")
     return [getattr(signal, name) for name in names if hasattr(signal, name)]
+
+
+def handle_stop_signals() -> None:
+    """Make SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt, so each one stops the stack.
+
+    SIGINT is set even when inherited as ignored (as in a background job of a script);
+    an ignored SIGHUP is left ignored, so `nohup make run` keeps running.
+    """
+    for signum in stop_signals():
+        if signum.name == "SIGHUP" and signal.getsignal(signum) == signal.SIG_IGN:
+            continue
+        signal.signal(signum, signal.default_int_handler)
 
 
 def start_stack(stack: Stack, settings: Settings, console: Console) -> dict[str, str]:
@@ -464,10 +486,7 @@ def main() -> int:
             print(problem, file=sys.stderr)
         return 1
 
-    for signum in stop_signals():
-        if signum != signal.SIGINT:
-            signal.signal(signum, signal.default_int_handler)
-
+    handle_stop_signals()
     stack = Stack()
     try:
         env = start_stack(stack, settings, console)

@@ -1,0 +1,144 @@
+"""`devstack.py` (what `make run` runs): the port check and the maildir it delivers to."""
+
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+
+import devstack
+from settings import ROOT, Settings
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def occupied_port() -> Iterator[int]:
+    """A loopback port with a listening socket on it for the duration of the test."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+def test_port_in_use_is_reported_in_one_line_and_nothing_starts(
+    occupied_port: int, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFLOW_")}
+    data_dir = tmp_path / "data"
+    env |= {
+        "SALESFLOW_TEMPORAL_PORT": str(occupied_port),
+        "SALESFLOW_UI_PORT": str(free_port()),
+        "SALESFLOW_SMTP_PORT": str(free_port()),
+        "SALESFLOW_DATA_DIR": str(data_dir),
+        "SALESFLOW_MAIL_DIR": str(data_dir / "mail"),
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "devstack.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert f"port {occupied_port} (Temporal gRPC) is already in use" in lines[0]
+    assert "make run SALESFLOW_TEMPORAL_PORT=" in lines[0]
+    assert done.stdout == ""
+    assert not data_dir.exists()  # nothing was started
+
+
+def test_a_port_set_twice_is_a_problem_even_when_free() -> None:
+    port = free_port()
+    problems = devstack.port_problems(
+        [
+            devstack.Port(port, "Temporal gRPC", "SALESFLOW_TEMPORAL_PORT"),
+            devstack.Port(port, "SMTP", "SALESFLOW_SMTP_PORT"),
+        ]
+    )
+    assert len(problems) == 1
+    assert "SALESFLOW_SMTP_PORT=" in problems[0]
+
+
+def deliver(port: int) -> None:
+    """Send one message to the SMTP server on a loopback port."""
+    message = EmailMessage()
+    message["From"] = "sam.keller@salesflow.example"
+    message["To"] = "anna.becker@rheinstahl-werke.example"
+    message["Subject"] = "Vibration sensors for your rolling mills"
+    message.set_content("Hello Anna")
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+@pytest.fixture
+def plain_mail_dir(tmp_path: Path) -> Path:
+    """A mail folder made beforehand as a plain folder (no tmp/, new/, cur/)."""
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    return mail_dir
+
+
+def serve(mail_dir: Path) -> tuple[Controller, int]:
+    """aiosmtpd with its own Mailbox handler on a free port, as devstack runs it."""
+    port = free_port()
+    controller = Controller(Mailbox(mail_dir), hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, port
+
+
+def test_prepared_plain_mail_folder_receives_mail(plain_mail_dir: Path) -> None:
+    devstack.prepare_maildir(plain_mail_dir)
+    controller, port = serve(plain_mail_dir)
+    try:
+        deliver(port)
+    finally:
+        controller.stop()
+    delivered = list((plain_mail_dir / "new").iterdir())
+    assert len(delivered) == 1
+    assert "Subject: Vibration sensors" in delivered[0].read_text()
+
+
+def test_unprepared_plain_mail_folder_refuses_mail(plain_mail_dir: Path) -> None:
+    """The pitfall `prepare_maildir` exists for: without it every delivery fails."""
+    controller, port = serve(plain_mail_dir)
+    try:
+        with pytest.raises(smtplib.SMTPDataError):
+            deliver(port)
+    finally:
+        controller.stop()
+
+
+def test_missing_mail_folder_is_left_to_the_mailbox(tmp_path: Path) -> None:
+    mail_dir = tmp_path / "data" / "mail"
+    devstack.prepare_maildir(mail_dir)
+    assert mail_dir.parent.is_dir()
+    assert not mail_dir.exists()
+
+
+def test_every_server_flag_exists_in_the_installed_temporal_binary(tmp_path: Path) -> None:
+    binary = devstack.temporal_binary()
+    command = devstack.server_command(Settings(data_dir=tmp_path), binary)
+    help_text = ""
+    for ask in (["server", "start-dev", "--help"], ["options"]):  # options: global flags
+        help_text += subprocess.run(
+            [str(binary), *ask], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
+    flags = {arg for arg in command[3:] if arg.startswith("--")}
+    assert flags
+    for flag in flags:
+        assert f"{flag} " in help_text, flag
