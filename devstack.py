@@ -367,9 +367,12 @@ def print_banner(console: Console, settings: Settings, worker_env: dict[str, str
         ("Mail", f"{shown(settings.mail_dir / 'new')}  (SMTP {HOST}:{settings.smtp_port})"),
         ("Logs", ", ".join(logs)),
     ]
+    # Another terminal does not have make's SALESFLOW_* variables: name the server if not default.
+    default_port = Settings.model_fields["temporal_port"].default
+    prefix = "" if settings.temporal_port == default_port else f"TEMPORAL_ADDRESS={address} "
     commands = [
-        f"{python} starter.py list",
-        f"{python} starter.py status {workflow_id}",
+        f"{prefix}{python} starter.py list",
+        f"{prefix}{python} starter.py status {workflow_id}",
         f"{temporal} workflow signal --address {address} --workflow-id {workflow_id} "
         f"--name interest_expressed --input {signal_input}",
     ]
