@@ -35,7 +35,8 @@ from settings import Settings
 from temporal_client import connect, start_sale
 from workflows import search_attributes as sa
 
-console = Console(highlight=False)
+# Piped output (scripts, CI logs) gets wide lines rather than rich's 80-column wrapping.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 240)
 LEAD_FIELDS = [f for f in Lead.model_fields if f != "email"]
 
 
@@ -142,6 +143,8 @@ async def cmd_status(client: Client, settings: Settings, args: argparse.Namespac
         f"stage: [bold]{stage}[/bold]"
         + (f" ({state['lost_reason']})" if state.get("lost_reason") else "")
     )
+    if state.get("support_workflow_id"):
+        console.print(f"support: {state['support_workflow_id']}")
     if state.get("next_action"):
         action = state["next_action"]
         console.print(f"next: {action['description']}  due {action.get('due_at') or '-'}")
