@@ -114,3 +114,36 @@ async def test_unsigned_contract_gets_a_reminder_then_expires(
 
     assert outcome.lost_reason == LostReason.CONTRACT_EXPIRED
     assert smtp.inbox.steps(lead.email)[-2:] == ["contract_v1", "contract_v1_reminder"]
+
+
+async def test_reply_without_recorded_interest_ends_stalled(
+    ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
+) -> None:
+    lead = new_lead()
+    with ts_env.with_time_skipping_disabled():
+        handle = await start(ts_env.client, settings, lead)
+    await wait_for(handle, lambda s: len(s.emails) == 1, "intro email")
+    await handle.signal("contact_responded", {"message": "maybe next year"})
+    await ts_env.fast_forward(handle)
+    outcome = await handle.result()
+
+    assert outcome.lost_reason == LostReason.STALLED
+    assert smtp.inbox.steps(lead.email) == ["intro"]
+
+
+async def test_signed_contract_without_an_order_ends_no_order(
+    ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings
+) -> None:
+    with ts_env.with_time_skipping_disabled():
+        handle = await start(ts_env.client, settings, new_lead())
+    await drive_to_contract(handle)
+    await handle.signal("contract_signed", {"signed_by": "Jeroen de Vries"})
+    await wait_for(handle, lambda s: s.stage == SalesStage.CLOSING, "closing")
+    await ts_env.fast_forward(handle)
+    outcome = await handle.result()
+
+    assert outcome.lost_reason == LostReason.NO_ORDER
+    state = await handle.query("state")
+    closing, lost = state["timeline"][-2:]
+    waited = datetime.fromisoformat(lost["at"]) - datetime.fromisoformat(closing["at"])
+    assert waited >= default_playbook().closing.order_wait
