@@ -197,7 +197,9 @@ class DocumentActivities:
         catalog = await asyncio.to_thread(self._load_catalog)
         try:
             lines = price_lines(request.items, catalog, playbook, request.lead.country)
-            totals = total_lines(lines, request.discount_percent, playbook.currency)
+            totals = total_lines(
+                lines, request.discount_percent, playbook.currency, request.discount_amount
+            )
         except ValueError as err:  # PricingError, or a tax category the playbook lacks
             raise ApplicationError(str(err), type="PricingError", non_retryable=True) from err
         quote = Quote(

@@ -8,12 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sales.playbook import Percent, PurchasingProcedure
 from sales.stages import LostReason, SalesStage
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+Money = Annotated[Decimal, Field(ge=0)]
+
+
+def _one_discount(percent: Decimal | None, amount: Decimal | None) -> None:
+    if percent is not None and amount is not None:
+        raise ValueError("give discount_percent or discount_amount, not both")
 
 
 class Event(BaseModel):
@@ -53,6 +59,12 @@ class ItemOfInterest(BaseModel):
     sku: NonEmpty
     quantity: int = Field(gt=0)
     discount_percent: Percent | None = None
+    discount_amount: Money | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_discount(self) -> "ItemOfInterest":
+        _one_discount(self.discount_percent, self.discount_amount)
+        return self
 
 
 class Application(BaseModel):
@@ -76,6 +88,12 @@ class NeedsIdentified(Event):
     applications: list[Application] = []
     purchasing_procedure: PurchasingProcedure | None = None
     discount_percent: Percent | None = None
+    discount_amount: Money | None = Field(default=None, description="off the whole quote")
+
+    @model_validator(mode="after")
+    def _one_kind_of_discount(self) -> "NeedsIdentified":
+        _one_discount(self.discount_percent, self.discount_amount)
+        return self
 
 
 class DiscountApproved(Event):
@@ -90,6 +108,12 @@ class RevisionRequested(Event):
     notes: str | None = None
     items: list[ItemOfInterest] | None = Field(default=None, min_length=1)
     discount_percent: Percent | None = None
+    discount_amount: Money | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_discount(self) -> "RevisionRequested":
+        _one_discount(self.discount_percent, self.discount_amount)
+        return self
 
 
 class ProposalAccepted(Event):

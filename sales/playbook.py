@@ -46,6 +46,20 @@ class RoundingPolicy(StrEnum):
     TOTAL = "total"
 
 
+class OnExpiry(StrEnum):
+    """When a quote or contract runs out: the sale is lost, or a new version goes out."""
+
+    LOST = "lost"
+    NEW_VERSION = "new_version"
+
+
+class OnApprovalTimeout(StrEnum):
+    """No approval in time: the sale is lost, or the quote goes out at the allowed discount."""
+
+    LOST = "lost"
+    WITHOUT_DISCOUNT = "without_discount"
+
+
 class Seller(_Section):
     """The selling company and the person who signs its emails."""
 
@@ -99,6 +113,9 @@ class ProposalPolicy(_Section):
     reminder_before_expiry: Wait = timedelta(days=7)
     discount_approval_threshold: Percent = Decimal(10)
     approval_timeout: Wait = timedelta(days=7)
+    on_approval_timeout: OnApprovalTimeout = OnApprovalTimeout.LOST
+    on_expiry: OnExpiry = OnExpiry.LOST
+    max_versions: int = Field(default=5, gt=0, description="revisions and re-issues together")
     default_purchasing_procedure: PurchasingProcedure = PurchasingProcedure.QUOTE
     rounding: RoundingPolicy = RoundingPolicy.PER_LINE
     terms: str = "Prices exclude shipping. Payment 30 days net."
@@ -113,6 +130,8 @@ class ContractTerms(_Section):
     liability: str = "Liability is limited to the contract value."
     reminder_after: Wait = timedelta(days=7)
     expires_after: Wait = timedelta(days=30)
+    on_expiry: OnExpiry = OnExpiry.LOST
+    max_versions: int = Field(default=2, gt=0)
 
 
 class ClosingPolicy(_Section):

@@ -7,9 +7,9 @@ printed figures always add up: total = net + sum(taxes).
 """
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sales.catalog import Catalog
 from sales.events import ItemOfInterest
@@ -29,6 +29,7 @@ class QuoteLine(BaseModel):
     quantity: int
     unit_price: Decimal
     discount_percent: Decimal
+    discount_amount: Decimal = Decimal(0)
     net: Decimal
     tax_category: str
     tax_rate: Decimal
@@ -50,12 +51,24 @@ class QuoteTotals(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    # Defaults keep quotes of sales started before these fields decodable.
+    list_total: Decimal = Field(
+        default=Decimal(0), description="quantities at unit prices, before any discount"
+    )
     subtotal: Decimal
-    discount_percent: Decimal
+    discount_percent: Decimal = Field(description="the quote discount asked, 0 for an amount")
     discount: Decimal
     net: Decimal
     taxes: list[TaxLine]
     total: Decimal
+
+    @property
+    def effective_discount_percent(self) -> Decimal:
+        """Every discount (lines and quote) as a share of the list total: what approval looks at."""
+        if not self.list_total:
+            return Decimal(0)
+        given = (self.list_total - self.net) / self.list_total * 100
+        return given.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class PricingError(ValueError):
@@ -78,8 +91,13 @@ def price_lines(
             problems.append(f"sku {item.sku} has no {currency} price")
             continue
         unit_price = product.prices[currency]
+        gross = item.quantity * unit_price
         discount = item.discount_percent or Decimal(0)
-        net = item.quantity * unit_price - percent_of(item.quantity * unit_price, discount)
+        amount_off = item.discount_amount or Decimal(0)
+        if amount_off > gross:
+            problems.append(f"sku {item.sku}: discount {amount_off} exceeds the line's {gross}")
+            continue
+        net = gross - percent_of(gross, discount) - amount_off
         if playbook.proposal.rounding is RoundingPolicy.PER_LINE:
             net = round_money(net, currency)
         lines.append(
@@ -91,6 +109,7 @@ def price_lines(
                 quantity=item.quantity,
                 unit_price=unit_price,
                 discount_percent=discount,
+                discount_amount=amount_off,
                 net=net,
                 tax_category=product.tax_category,
                 tax_rate=playbook.tax_rate(country, product.tax_category),
@@ -101,12 +120,27 @@ def price_lines(
     return lines
 
 
-def total_lines(lines: list[QuoteLine], discount_percent: Decimal, currency: str) -> QuoteTotals:
-    """Subtotal, quote discount, tax per category and total, per the rounding rules above."""
+def total_lines(
+    lines: list[QuoteLine],
+    discount_percent: Decimal,
+    currency: str,
+    discount_amount: Decimal | None = None,
+) -> QuoteTotals:
+    """Subtotal, quote discount (a percent or an amount), tax per category and total.
+
+    The rounding rules are those of the module docstring.
+    """
     subtotal = sum((line.net for line in lines), Decimal(0))
-    discount = round_money(percent_of(subtotal, discount_percent), currency)
+    if discount_amount is not None:
+        discount = round_money(discount_amount, currency)
+        if discount > round_money(subtotal, currency):
+            raise PricingError(f"discount {discount} exceeds the subtotal {subtotal}")
+        keep = (subtotal - discount) / subtotal if subtotal else Decimal(1)
+        discount_percent = Decimal(0)
+    else:
+        discount = round_money(percent_of(subtotal, discount_percent), currency)
+        keep = (Decimal(100) - discount_percent) / Decimal(100)
     net = round_money(subtotal, currency) - discount
-    keep = (Decimal(100) - discount_percent) / Decimal(100)
 
     by_category: dict[tuple[str, Decimal], Decimal] = {}
     for line in lines:
@@ -127,7 +161,9 @@ def total_lines(lines: list[QuoteLine], discount_percent: Decimal, currency: str
         taxes.append(TaxLine(category=category, rate=rate, base=base, amount=amount))
 
     total = net + sum((tax.amount for tax in taxes), Decimal(0))
+    list_total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
     return QuoteTotals(
+        list_total=round_money(list_total, currency),
         subtotal=round_money(subtotal, currency),
         discount_percent=discount_percent,
         discount=discount,

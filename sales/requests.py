@@ -80,6 +80,7 @@ class QuoteRequest(BaseModel):
     issued_on: date
     items: list[ItemOfInterest]
     discount_percent: Decimal
+    discount_amount: Decimal | None = None
     purchasing_procedure: PurchasingProcedure
     needs: NeedsIdentified
     notes: str | None = None

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sales.events import NeedsIdentified
 from sales.lead import Lead
@@ -105,6 +105,9 @@ class SaleState(BaseModel):
     qualification_notes: list[str] = []
     needs: NeedsIdentified | None = None
     quotes: list[Quote] = []
+    expired: list[str] = Field(
+        default=[], description="numbers of quotes and contracts that ran out"
+    )
     awaiting_discount_approval: bool = False
     discount_approved_by: str | None = None
     acceptance: Acceptance | None = None

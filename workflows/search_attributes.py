@@ -1,8 +1,11 @@
 """The search attributes ops filter sales by in the Temporal UI and `starter.py list`."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair
+
+if TYPE_CHECKING:
+    from sales.lead import Lead
 
 SALES_STAGE = SearchAttributeKey.for_keyword("SalesStage")
 LEAD_SOURCE = SearchAttributeKey.for_keyword("LeadSource")
@@ -25,6 +28,20 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     LOST_REASON,
     NEXT_ACTION_AT,
 )
+
+
+def lead_attributes(lead: "Lead", playbook_name: str) -> list[SearchAttributePair[Any]]:
+    """The attributes a sale carries from its start: who, where from, whose, which playbook."""
+    pairs: list[SearchAttributePair[Any]] = [SearchAttributePair(PLAYBOOK, playbook_name)]
+    for key, value in (
+        (LEAD_SOURCE, lead.source),
+        (SALES_OWNER, lead.owner),
+        (INDUSTRY, lead.industry),
+        (LEAD_COMPANY, lead.company),
+    ):
+        if value:
+            pairs.append(SearchAttributePair(key, value))
+    return pairs
 
 
 def dev_server_flags() -> list[str]:

@@ -12,7 +12,6 @@ from temporalio import workflow
 from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities
     from sales.events import (
         SUPPORT_SIGNALS,
         AccountClosed,
@@ -24,17 +23,14 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import EmailRequest, SupportInput
     from sales.state import (
         AppliedEvent,
-        EmailRecord,
         NextAction,
-        RejectedEvent,
         SupportState,
         Ticket,
     )
 
 from workflows import search_attributes as sa
-from workflows.inbox import Received, decode
-
-ACTIVITY_TIMEOUT = timedelta(minutes=2)
+from workflows.emailing import send_email
+from workflows.inbox import EventInbox, Received
 
 
 @workflow.defn(name="CustomerSupportWorkflow")
@@ -52,6 +48,9 @@ class CustomerSupportWorkflow:
             order_number=input.order_number,
         )
         self._inbox: list[Received] = []
+        self._events = EventInbox(
+            SUPPORT_SIGNALS, self._state.rejected_events, self._state.seen_event_ids
+        )
 
     @workflow.query(name="state")
     def state(self) -> SupportState:
@@ -61,25 +60,14 @@ class CustomerSupportWorkflow:
     @workflow.signal(dynamic=True)
     def receive(self, name: str, args: Sequence[RawValue]) -> None:
         """Every support signal: validated and de-duplicated, then applied or rejected."""
-        now = workflow.now()
-        model = SUPPORT_SIGNALS.get(name)
-        if model is None:
-            self._reject(name, f"unknown signal; known: {', '.join(SUPPORT_SIGNALS)}")
-            return
-        decoded = decode(name, list(args), model, now)
-        if isinstance(decoded, RejectedEvent):
-            self._state.rejected_events.append(decoded)
-            return
-        event_id = decoded.event.event_id
-        if event_id is not None and event_id in self._state.seen_event_ids:
-            self._reject(name, "duplicate event_id: this event was already received", decoded)
+        received = self._events.decode(name, args)
+        if received is None:
             return
         if self._state.closed_reason is not None:
-            self._reject(name, "the account is closed", decoded)
+            self._events.reject_received(received, "the account is closed")
             return
-        if event_id is not None:
-            self._state.seen_event_ids.append(event_id)
-        self._inbox.append(decoded)
+        self._events.take(received)
+        self._inbox.append(received)
 
     @workflow.run
     async def run(self, input: SupportInput) -> SupportState:
@@ -106,6 +94,7 @@ class CustomerSupportWorkflow:
                 self._apply(self._inbox.pop(0))
             if state.closed_reason is None and workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                state.seen_event_ids = self._events.seen
                 workflow.continue_as_new(
                     SupportInput(
                         lead=input.lead,
@@ -134,7 +123,7 @@ class CustomerSupportWorkflow:
             ticket = next((t for t in state.tickets if t.ticket_id == event.ticket_id), None)
             if ticket is None or ticket.resolved_at is not None:
                 what = "is already resolved" if ticket else "was never opened"
-                self._reject(received.signal, f"ticket {event.ticket_id} {what}", received)
+                self._events.reject_received(received, f"ticket {event.ticket_id} {what}")
                 return
             ticket.resolved_at = now
         elif isinstance(event, FeedbackReceived):
@@ -166,8 +155,7 @@ class CustomerSupportWorkflow:
 
     async def _email(self, step: str, template: str, context: dict[str, Any]) -> None:
         support = self._input.playbook.support
-        receipt = await workflow.execute_activity_method(
-            EmailActivities.send_email,
+        record = await send_email(
             EmailRequest(
                 workflow_id=self._state.workflow_id,
                 step=step,
@@ -176,29 +164,6 @@ class CustomerSupportWorkflow:
                 lead=self._state.lead,
                 playbook=self._input.playbook,
                 context={"support": support.model_dump(mode="json"), **context},
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            summary=f"email: {step}",
-        )
-        self._state.emails.append(
-            EmailRecord(
-                step=step,
-                template=template,
-                to=receipt.to,
-                subject=receipt.subject,
-                message_id=receipt.message_id,
-                sent_at=workflow.now(),
             )
         )
-
-    def _reject(self, signal: str, reason: str, received: Received | None = None) -> None:
-        event = received.event if received else None
-        self._state.rejected_events.append(
-            RejectedEvent(
-                signal=signal,
-                event_id=event.event_id if event else None,
-                payload=event.model_dump(mode="json") if event else None,
-                reason=reason,
-                at=workflow.now(),
-            )
-        )
+        self._state.emails.append(record)
