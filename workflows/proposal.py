@@ -1,6 +1,6 @@
 """PROPOSAL: quote versions, large discounts held for approval, reminders, expiry, acceptance."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from temporalio import workflow
@@ -71,6 +71,11 @@ async def prepare_quote(
         raise
 
 
+def expiry(quote: Quote) -> datetime:
+    """The end (UTC) of the quote's printed validity date: what the buyer reads is what holds."""
+    return datetime.combine(quote.valid_until + timedelta(days=1), time(0), tzinfo=UTC)
+
+
 class Negotiation:
     """Runs the PROPOSAL stage until a quote is accepted; SaleEnded when the sale is lost here."""
 
@@ -85,7 +90,7 @@ class Negotiation:
         await self._offer(first)
         while True:
             current = book.state.quotes[-1]
-            expires_at = self._sent_at(current) + self.policy.validity
+            expires_at = expiry(current)
             remind_at = expires_at - self.policy.reminder_before_expiry
             reminder = f"proposal_v{current.version}_reminder"
             late = book.sent(reminder) or remind_at <= workflow.now()
@@ -110,9 +115,6 @@ class Negotiation:
                     return
             elif isinstance(event, RevisionRequested):
                 await self._revise(received, event, current)
-
-    def _sent_at(self, quote: Quote) -> datetime:
-        return next(d.created_at for d in self.book.state.documents if d.number == quote.number)
 
     async def _expired(self, quote: Quote) -> None:
         """Per the playbook: the sale is lost, or the same offer goes out again as a new version."""

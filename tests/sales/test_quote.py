@@ -126,3 +126,44 @@ def test_money_rounds_half_up_per_currency_and_formats_the_code() -> None:
     assert round_money(Decimal("0.5"), "JPY") == Decimal("1")
     assert round_money(Decimal("1.0005"), "KWD") == Decimal("1.001")
     assert format_money(Decimal("1234.5"), "EUR") == "EUR 1,234.50"
+
+
+def test_amount_discounts_per_line_and_on_the_quote_come_before_tax() -> None:
+    # sensors 2 x 149.00 = 298.00 less 50.00 = 248.00; platform 4800.00; subtotal 5048.00
+    # quote discount 48.00 -> net 5000.00; standard base 248 x 5000/5048 = 245.64 -> tax 46.67;
+    # services base 5000.00 - 245.64 = 4754.36 -> tax 903.33; total 5950.00
+    lines = price_lines(
+        [
+            ItemOfInterest(sku="NW-SENSOR-100", quantity=2, discount_amount=Decimal(50)),
+            ItemOfInterest(sku="NW-PLATFORM", quantity=1),
+        ],
+        CATALOG,
+        playbook(),
+        "DE",
+    )
+    totals = total_lines(lines, Decimal(0), "EUR", discount_amount=Decimal(48))
+    assert (totals.subtotal, totals.discount, totals.net) == (
+        Decimal("5048.00"),
+        Decimal("48.00"),
+        Decimal("5000.00"),
+    )
+    assert [(t.base, t.amount) for t in totals.taxes] == [
+        (Decimal("4754.36"), Decimal("903.33")),
+        (Decimal("245.64"), Decimal("46.67")),
+    ]
+    assert totals.total == Decimal("5950.00")
+    # list 5098.00, net 5000.00: 98.00 given away = 1.92 %
+    assert totals.effective_discount_percent == Decimal("1.92")
+
+
+def test_a_discount_larger_than_what_it_applies_to_is_refused() -> None:
+    with pytest.raises(PricingError, match="discount 200 exceeds the line's 149.00"):
+        price_lines(
+            [ItemOfInterest(sku="NW-SENSOR-100", quantity=1, discount_amount=Decimal(200))],
+            CATALOG,
+            playbook(),
+            "DE",
+        )
+    lines = price_lines([ItemOfInterest(sku="NW-MANUAL", quantity=1)], CATALOG, playbook(), "DE")
+    with pytest.raises(PricingError, match="exceeds the subtotal"):
+        total_lines(lines, Decimal(0), "EUR", discount_amount=Decimal(20))

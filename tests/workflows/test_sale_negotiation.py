@@ -1,5 +1,6 @@
 """Negotiation: a revision, a discount held for the manager's approval, and acceptance rules."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from temporalio.testing import WorkflowEnvironment
@@ -12,13 +13,15 @@ from tests.workflows.helpers import default_playbook, drive_to_proposal, new_lea
 
 
 async def test_revision_with_large_discount_waits_for_approval_and_only_latest_is_accepted(
-    env: WorkflowEnvironment, worker: Worker, settings: Settings, smtp: SmtpServer
+    ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
 ) -> None:
     lead = new_lead()
     playbook = default_playbook()
     manager = playbook.seller.sales_manager_email
-    handle = await start(env.client, settings, lead, playbook)
+    with ts_env.with_time_skipping_disabled():
+        handle = await start(ts_env.client, settings, lead, playbook)
     first = (await drive_to_proposal(handle)).quotes[0]
+    await ts_env.fast_forward(handle, timedelta(days=10))  # the prospect takes its time
 
     await handle.signal("revision_requested", {"discount_percent": 15, "notes": "budget cap"})
     state = await wait_for(handle, lambda s: s.awaiting_discount_approval, "approval requested")
@@ -28,6 +31,7 @@ async def test_revision_with_large_discount_waits_for_approval_and_only_latest_i
         "15" in str(smtp.inbox.to(manager)[-1]["Subject"]) + smtp.inbox.to(manager)[-1].as_string()
     )
 
+    await ts_env.fast_forward(handle, timedelta(days=3))  # the manager too
     await handle.signal("discount_approved", {"approver": "Hanna Vogel"})
     state = await wait_for(
         handle, lambda s: any(e.step == "proposal_v2" for e in s.emails), "v2 sent"
@@ -36,6 +40,7 @@ async def test_revision_with_large_discount_waits_for_approval_and_only_latest_i
     assert state.discount_approved_by == "Hanna Vogel"
     assert second.totals.discount == Decimal("943.50")  # 15 % of 6290.00
     assert second.totals.net == Decimal("5346.50")
+    assert second.valid_until - first.valid_until == timedelta(days=10)  # priced on day 10
 
     await handle.signal("proposal_accepted", {"quote_number": first.number})
     state = await wait_for(handle, lambda s: bool(s.rejected_events), "old version rejected")
