@@ -157,7 +157,7 @@ def test_amount_discounts_per_line_and_on_the_quote_come_before_tax() -> None:
 
 
 def test_a_discount_larger_than_what_it_applies_to_is_refused() -> None:
-    with pytest.raises(PricingError, match="discount 200 exceeds the line's 149.00"):
+    with pytest.raises(PricingError, match=r"discount 200 exceeds the line's 149\.00"):
         price_lines(
             [ItemOfInterest(sku="NW-SENSOR-100", quantity=1, discount_amount=Decimal(200))],
             CATALOG,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from sales.lead import Lead
 from sales.playbook import Playbook, load_playbook
@@ -30,6 +31,13 @@ NEEDS = {
         }
     ],
     "items": [{"sku": "NW-SENSOR-100", "quantity": 10}, {"sku": "NW-PLATFORM", "quantity": 1}],
+}
+
+
+BIG_DISCOUNT = {
+    "summary": "Asks for a quarter off",
+    "discount_percent": 25,
+    "items": [{"sku": "NW-GATEWAY-20", "quantity": 3}],
 }
 
 
@@ -61,6 +69,14 @@ async def start(
     result = await start_sale(client, lead, playbook or default_playbook(), settings.task_queue)
     assert result.started
     return client.get_workflow_handle(result.workflow_id, result_type=SaleOutcome)
+
+
+async def start_paused(
+    env: WorkflowEnvironment, settings: Settings, lead: Lead, playbook: Playbook | None = None
+) -> WorkflowHandle[Any, SaleOutcome]:
+    """Start without time skipping, so the test can signal mid-wait and fast-forward by hand."""
+    with env.with_time_skipping_disabled():
+        return await start(env.client, settings, lead, playbook)
 
 
 async def state_of(handle: WorkflowHandle[Any, Any]) -> SaleState:
@@ -102,6 +118,14 @@ async def drive_to_proposal(
     return await wait_for(
         handle, lambda s: any(e.step == "proposal_v1" for e in s.emails), "proposal sent"
     )
+
+
+async def drive_to_approval(handle: WorkflowHandle[Any, Any], needs: dict[str, Any]) -> SaleState:
+    """Reply with interest and ask for a discount the manager must approve."""
+    await wait_for(handle, lambda s: any(e.step == "intro" for e in s.emails), "intro email")
+    await handle.signal("interest_expressed", {})
+    await handle.signal("needs_identified", needs)
+    return await wait_for(handle, lambda s: s.awaiting_discount_approval, "approval requested")
 
 
 async def drive_to_contract(handle: WorkflowHandle[Any, Any]) -> SaleState:

@@ -9,7 +9,14 @@ from temporalio.worker import Worker
 from sales.stages import SalesStage
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
-from tests.workflows.helpers import default_playbook, drive_to_proposal, new_lead, start, wait_for
+from tests.workflows.helpers import (
+    default_playbook,
+    drive_to_proposal,
+    new_lead,
+    start,
+    start_paused,
+    wait_for,
+)
 
 
 async def test_revision_with_large_discount_waits_for_approval_and_only_latest_is_accepted(
@@ -18,8 +25,7 @@ async def test_revision_with_large_discount_waits_for_approval_and_only_latest_i
     lead = new_lead()
     playbook = default_playbook()
     manager = playbook.seller.sales_manager_email
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead, playbook)
+    handle = await start_paused(ts_env, settings, lead, playbook)
     first = (await drive_to_proposal(handle)).quotes[0]
     await ts_env.fast_forward(handle, timedelta(days=10))  # the prospect takes its time
 

@@ -9,11 +9,14 @@ from sales.stages import LostReason, SalesStage
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import (
+    BIG_DISCOUNT,
     default_playbook,
+    drive_to_approval,
     drive_to_contract,
     drive_to_proposal,
     new_lead,
     start,
+    start_paused,
     wait_for,
 )
 
@@ -46,8 +49,7 @@ async def test_reply_stops_the_cadence_at_once(
     ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
 ) -> None:
     lead = new_lead()
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead)
+    handle = await start_paused(ts_env, settings, lead)
     await wait_for(handle, lambda s: len(s.emails) == 1, "intro email")
     await ts_env.fast_forward(handle, timedelta(days=3, hours=1))
     await wait_for(handle, lambda s: len(s.emails) == 2, "first follow-up")
@@ -70,8 +72,7 @@ async def test_unanswered_quote_gets_a_reminder_then_expires(
     ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
 ) -> None:
     lead = new_lead()
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead)
+    handle = await start_paused(ts_env, settings, lead)
     await drive_to_proposal(handle)
     await ts_env.fast_forward(handle)  # skip until the sale ends
     outcome = await handle.result()
@@ -84,17 +85,8 @@ async def test_discount_never_approved_ends_the_sale(
     ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
 ) -> None:
     lead = new_lead()
-    needs = {
-        "summary": "Wants a big discount",
-        "discount_percent": 25,
-        "items": [{"sku": "NW-GATEWAY-20", "quantity": 3}],
-    }
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead)
-    await wait_for(handle, lambda s: len(s.emails) == 1, "intro email")
-    await handle.signal("interest_expressed", {})
-    await handle.signal("needs_identified", needs)
-    await wait_for(handle, lambda s: s.awaiting_discount_approval, "approval requested")
+    handle = await start_paused(ts_env, settings, lead)
+    await drive_to_approval(handle, BIG_DISCOUNT)
     await ts_env.fast_forward(handle)
     outcome = await handle.result()
 
@@ -106,8 +98,7 @@ async def test_unsigned_contract_gets_a_reminder_then_expires(
     ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
 ) -> None:
     lead = new_lead()
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead)
+    handle = await start_paused(ts_env, settings, lead)
     await drive_to_contract(handle)
     await ts_env.fast_forward(handle)
     outcome = await handle.result()
@@ -120,8 +111,7 @@ async def test_reply_without_recorded_interest_ends_stalled(
     ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
 ) -> None:
     lead = new_lead()
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead)
+    handle = await start_paused(ts_env, settings, lead)
     await wait_for(handle, lambda s: len(s.emails) == 1, "intro email")
     await handle.signal("contact_responded", {"message": "maybe next year"})
     await ts_env.fast_forward(handle)
@@ -134,8 +124,7 @@ async def test_reply_without_recorded_interest_ends_stalled(
 async def test_signed_contract_without_an_order_ends_no_order(
     ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings
 ) -> None:
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, new_lead())
+    handle = await start_paused(ts_env, settings, new_lead())
     await drive_to_contract(handle)
     await handle.signal("contract_signed", {"signed_by": "Jeroen de Vries"})
     await wait_for(handle, lambda s: s.stage == SalesStage.CLOSING, "closing")

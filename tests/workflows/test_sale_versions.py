@@ -11,11 +11,13 @@ from sales.stages import SalesStage
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import (
+    BIG_DISCOUNT,
     default_playbook,
+    drive_to_approval,
     drive_to_contract,
     drive_to_proposal,
     new_lead,
-    start,
+    start_paused,
     wait_for,
 )
 
@@ -37,8 +39,7 @@ async def test_expired_quote_is_reissued_and_cannot_be_accepted(
 ) -> None:
     lead = new_lead()
     playbook = reissuing()
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead, playbook)
+    handle = await start_paused(ts_env, settings, lead, playbook)
     first = (await drive_to_proposal(handle)).quotes[0]
     await ts_env.fast_forward(handle, playbook.proposal.validity + timedelta(days=1))
     state = await wait_for(
@@ -66,17 +67,8 @@ async def test_unapproved_discount_goes_out_at_the_allowed_rate(
 ) -> None:
     lead = new_lead()
     playbook = reissuing()
-    needs = {
-        "summary": "Asks for a quarter off",
-        "discount_percent": 25,
-        "items": [{"sku": "NW-GATEWAY-20", "quantity": 3}],
-    }
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead, playbook)
-    await wait_for(handle, lambda s: len(s.emails) == 1, "intro email")
-    await handle.signal("interest_expressed", {})
-    await handle.signal("needs_identified", needs)
-    await wait_for(handle, lambda s: s.awaiting_discount_approval, "approval requested")
+    handle = await start_paused(ts_env, settings, lead, playbook)
+    await drive_to_approval(handle, BIG_DISCOUNT)
     await ts_env.fast_forward(handle, playbook.proposal.approval_timeout + timedelta(hours=1))
     state = await wait_for(handle, lambda s: bool(s.quotes), "quote sent")
 
@@ -92,8 +84,7 @@ async def test_expired_contract_is_reissued_and_the_old_signature_refused(
 ) -> None:
     lead = new_lead()
     playbook = reissuing()
-    with ts_env.with_time_skipping_disabled():
-        handle = await start(ts_env.client, settings, lead, playbook)
+    handle = await start_paused(ts_env, settings, lead, playbook)
     state = await drive_to_contract(handle)
     first = state.documents[-1].number
     await ts_env.fast_forward(handle, playbook.contract.expires_after + timedelta(hours=1))
