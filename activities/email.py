@@ -60,13 +60,12 @@ class EmailActivities:
 
     @activity.defn
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
-        """Render and send one email; template and address problems are not retried."""
+        """Render and send one email; a bad or refused address is not retried."""
         to = checked_recipient(request.to)
         if not TEMPLATE_NAME.match(request.template):
             raise ApplicationError(
                 f"template name {request.template!r} is not a plain name like 'follow_up'",
                 type="TemplateError",
-                non_retryable=True,
             )
         subject, text, html = self._render(request)
         message = self._message(request, to, subject, text, html)
@@ -138,13 +137,13 @@ class EmailActivities:
 
 
 async def _attach(message: EmailMessage, path: Path) -> None:
-    # A missing document is a wiring fault (wrong path, documents dir not shared by
-    # the workers); retrying on this worker would not make it appear.
+    # A missing document is a wiring fault (documents dir not shared by the workers):
+    # retryable, so the email goes out once another worker or fixed storage has it.
     try:
         data = await asyncio.to_thread(path.read_bytes)
     except OSError as err:
         raise ApplicationError(
-            f"attachment {path} cannot be read: {err}", type="AttachmentMissing", non_retryable=True
+            f"attachment {path} cannot be read: {err}", type="AttachmentMissing"
         ) from err
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     maintype, _, subtype = kind.partition("/")

@@ -107,9 +107,12 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 
 def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
-    """Render one template; any template problem becomes a non-retryable `TemplateError`.
+    """Render one template; any template problem becomes a retryable `TemplateError`.
 
-    A retry renders the same template with the same context, so it cannot succeed.
+    Retryable on purpose: templates are read from disk again on each attempt, so a
+    sale waiting on a broken template goes on by itself once the file is fixed
+    (the error shows on the pending activity in the Temporal UI meanwhile),
+    instead of failing a sale that may have run for months.
     """
     try:
         return env.get_template(name).render(context)
@@ -126,4 +129,4 @@ def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> st
 
 
 def _template_error(name: str, problem: str) -> ApplicationError:
-    return ApplicationError(f"template {name}: {problem}", type="TemplateError", non_retryable=True)
+    return ApplicationError(f"template {name}: {problem}", type="TemplateError")

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 
 from sales.errors import describe
 from sales.money import minor_units
@@ -65,11 +65,11 @@ class Seller(_Section):
 
     company: str
     name: str
-    email: str
+    email: EmailStr
     phone: str = ""
     address: str = ""
     website: str = ""
-    sales_manager_email: str
+    sales_manager_email: EmailStr
 
 
 class QualificationRules(_Section):
@@ -144,7 +144,7 @@ class SupportPolicy(_Section):
     """Who looks after a new customer, and when to check in."""
 
     contact_name: str
-    contact_email: str
+    contact_email: EmailStr
     check_in_after: Wait = timedelta(days=14)
     check_in_every: Wait = timedelta(days=90)
 

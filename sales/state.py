@@ -165,6 +165,7 @@ class SupportState(BaseModel):
     feedback_scores: list[int] = []
     emails: list[EmailRecord] = []
     check_ins_sent: int = 0
+    undelivered: list[str] = Field(default=[], description="emails the customer's server refused")
     next_check_in_at: datetime | None = None
     next_action: NextAction | None = None
     closed_reason: str | None = None

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from email.message import Message as EmailMessage
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
@@ -24,6 +25,15 @@ class Inbox(Message):
         super().__init__()
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
+
+    async def handle_RCPT(  # noqa: N802  (the name aiosmtpd calls)
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        """Refuse for good any address starting `refused-`, as a real server does an unknown box."""
+        if address.startswith("refused-"):
+            return "550 5.1.1 mailbox unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     def handle_message(self, message: EmailMessage) -> None:
         with self._lock:

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
@@ -10,6 +12,18 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import EmailRecord
 
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
+# SMTP down, a template being fixed, storage not mounted: retried without end, so
+# a sale waits rather than fails; the error stays visible on the pending activity.
+EMAIL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
+UNDELIVERABLE = ("RecipientRefused", "InvalidAddress")
+
+
+def undeliverable(err: ActivityError) -> str | None:
+    """Why the address cannot receive mail (refused or invalid), or None for other failures."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type in UNDELIVERABLE:
+        return cause.message
+    return None
 
 
 async def send_email(request: EmailRequest) -> EmailRecord:
@@ -18,6 +32,7 @@ async def send_email(request: EmailRequest) -> EmailRecord:
         EmailActivities.send_email,
         request,
         start_to_close_timeout=ACTIVITY_TIMEOUT,
+        retry_policy=EMAIL_RETRY,
         summary=f"email: {request.step}",
     )
     return EmailRecord(

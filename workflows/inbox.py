@@ -14,6 +14,8 @@ from temporalio import workflow
 from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
+    # pydantic's EmailStr imports it lazily while validating playbooks in the sandbox.
+    import email_validator  # noqa: F401
     from pydantic import ValidationError
 
     from sales.errors import describe

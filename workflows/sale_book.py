@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from sales.events import (
@@ -32,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import search_attributes as sa
-from workflows.emailing import send_email
+from workflows.emailing import send_email, undeliverable
 from workflows.inbox import EventInbox, Received
 
 
@@ -152,18 +153,25 @@ class SaleBook:
         """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost."""
         if self.ending is not None:
             raise self.ending
-        record = await send_email(
-            EmailRequest(
-                workflow_id=self.state.workflow_id,
-                step=step,
-                template=template,
-                to=to or self.lead.email,
-                lead=self.lead,
-                playbook=self.playbook,
-                context=context or {},
-                attachments=attachments or [],
+        try:
+            record = await send_email(
+                EmailRequest(
+                    workflow_id=self.state.workflow_id,
+                    step=step,
+                    template=template,
+                    to=to or self.lead.email,
+                    lead=self.lead,
+                    playbook=self.playbook,
+                    context=context or {},
+                    attachments=attachments or [],
+                )
             )
-        )
+        except ActivityError as err:
+            refused = undeliverable(err)
+            if refused is None or to not in (None, self.lead.email):
+                raise
+            # The lead's own address refused for good: the same as a bounce signal.
+            raise SaleEnded(LostReason.BOUNCED, refused) from err
         self.state.emails.append(record)
 
     def sent(self, step: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from sales.events import (
@@ -29,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import search_attributes as sa
-from workflows.emailing import send_email
+from workflows.emailing import send_email, undeliverable
 from workflows.inbox import EventInbox, Received
 
 
@@ -155,15 +156,22 @@ class CustomerSupportWorkflow:
 
     async def _email(self, step: str, template: str, context: dict[str, Any]) -> None:
         support = self._input.playbook.support
-        record = await send_email(
-            EmailRequest(
-                workflow_id=self._state.workflow_id,
-                step=step,
-                template=template,
-                to=self._state.lead.email,
-                lead=self._state.lead,
-                playbook=self._input.playbook,
-                context={"support": support.model_dump(mode="json"), **context},
+        try:
+            record = await send_email(
+                EmailRequest(
+                    workflow_id=self._state.workflow_id,
+                    step=step,
+                    template=template,
+                    to=self._state.lead.email,
+                    lead=self._state.lead,
+                    playbook=self._input.playbook,
+                    context={"support": support.model_dump(mode="json"), **context},
+                )
             )
-        )
+        except ActivityError as err:
+            refused = undeliverable(err)
+            if refused is None:
+                raise
+            self._state.undelivered.append(f"{step}: {refused}")
+            return
         self._state.emails.append(record)

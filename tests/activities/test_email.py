@@ -167,13 +167,13 @@ async def test_bad_recipient_is_not_retried(
     assert caught.value.non_retryable
 
 
-async def test_unknown_template_is_not_retried_and_named(
+async def test_unknown_template_is_named_and_retried_until_fixed(
     acts: EmailActivities, playbook: Playbook, lead: Lead
 ) -> None:
     with pytest.raises(ApplicationError) as caught:
         await ActivityEnvironment().run(acts.send_email, request(playbook, lead, "no_such_mail"))
     assert caught.value.type == "TemplateError"
-    assert caught.value.non_retryable
+    assert not caught.value.non_retryable
     assert "no_such_mail" in str(caught.value)
 
 
@@ -183,7 +183,7 @@ async def test_missing_context_value_is_named(
     with pytest.raises(ApplicationError) as caught:
         await ActivityEnvironment().run(acts.send_email, request(playbook, lead, "follow_up"))
     assert caught.value.type == "TemplateError"
-    assert caught.value.non_retryable
+    assert not caught.value.non_retryable
     assert "follow_up" in str(caught.value) and "'number' is undefined" in str(caught.value)
 
 
@@ -206,7 +206,7 @@ async def test_attachment_is_sent_as_pdf(
     assert body(message, "plain") and body(message, "html")
 
 
-async def test_missing_attachment_is_not_retried(
+async def test_missing_attachment_is_named_and_retried(
     acts: EmailActivities, playbook: Playbook, lead: Lead, tmp_path: Path
 ) -> None:
     missing = str(tmp_path / "gone.pdf")
@@ -215,6 +215,7 @@ async def test_missing_attachment_is_not_retried(
             acts.send_email, request(playbook, lead, attachments=[missing])
         )
     assert caught.value.type == "AttachmentMissing"
+    assert not caught.value.non_retryable
     assert missing in str(caught.value)
 
 

@@ -89,3 +89,16 @@ async def test_mark_lost_with_an_unknown_reason_is_rejected_and_the_sale_goes_on
     state = await wait_for(handle, lambda s: bool(s.rejected_events), "rejection")
     assert state.rejected_events[0].reason.startswith("invalid payload: reason:")
     assert state.stage == SalesStage.CONTACT
+
+
+async def test_address_refused_by_the_mail_server_ends_the_sale_as_bounced(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings, smtp: SmtpServer
+) -> None:
+    lead = new_lead(email=f"refused-{new_lead().lead_id}@polderpack.example")
+    handle = await start(env.client, settings, lead)
+    outcome = await handle.result()
+
+    assert (outcome.stage, outcome.lost_reason) == (SalesStage.LOST, LostReason.BOUNCED)
+    state = await handle.query("state")
+    assert "mailbox unknown" in state["lost_notes"]
+    assert state["emails"] == []
