@@ -75,7 +75,12 @@ class CustomerSupportWorkflow:
         """Runs until the account is closed; returns the final state."""
         state = self._state
         if input.carried_state is None:
-            workflow.upsert_search_attributes([sa.SALES_STAGE.value_set("SUPPORT")])
+            updates = [sa.SALES_STAGE.value_set("SUPPORT")]
+            # Added after the first release: support workflows already running replay without it.
+            if workflow.patched("support-lead-attributes"):
+                pairs = sa.lead_attributes(input.lead, input.playbook.name)
+                updates += [pair.key.value_set(pair.value) for pair in pairs]
+            workflow.upsert_search_attributes(updates)
             await self._email("welcome", "welcome", {"order_number": state.order_number})
         while state.closed_reason is None:
             self._plan()
