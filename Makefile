@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: venv
-	$(PY) devstack.py
+	$(PY) -m devstack
 
 worker: venv
 	$(PY) worker.py

@@ -1,4 +1,4 @@
-"""`devstack.py` (what `make run` runs): the port check and the maildir it delivers to."""
+"""`devstack` (what `make run` runs): the port check and the maildir it delivers to."""
 
 import os
 import re
@@ -14,7 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
-import devstack
+from devstack.ports import Port, port_problems
+from devstack.services import prepare_maildir, server_command, temporal_binary
 from settings import ROOT, Settings
 
 
@@ -47,7 +48,8 @@ def test_port_in_use_is_reported_in_one_line_and_nothing_starts(
         "SALESFLOW_MAIL_DIR": str(data_dir / "mail"),
     }
     done = subprocess.run(
-        [sys.executable, str(ROOT / "devstack.py")],
+        [sys.executable, "-m", "devstack"],
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -65,10 +67,10 @@ def test_port_in_use_is_reported_in_one_line_and_nothing_starts(
 
 def test_a_port_set_twice_is_a_problem_even_when_free() -> None:
     port = free_port()
-    problems = devstack.port_problems(
+    problems = port_problems(
         [
-            devstack.Port(port, "Temporal gRPC", "SALESFLOW_TEMPORAL_PORT"),
-            devstack.Port(port, "SMTP", "SALESFLOW_SMTP_PORT"),
+            Port(port, "Temporal gRPC", "SALESFLOW_TEMPORAL_PORT"),
+            Port(port, "SMTP", "SALESFLOW_SMTP_PORT"),
         ]
     )
     assert len(problems) == 1
@@ -103,7 +105,7 @@ def serve(mail_dir: Path) -> tuple[Controller, int]:
 
 
 def test_prepared_plain_mail_folder_receives_mail(plain_mail_dir: Path) -> None:
-    devstack.prepare_maildir(plain_mail_dir)
+    prepare_maildir(plain_mail_dir)
     controller, port = serve(plain_mail_dir)
     try:
         deliver(port)
@@ -126,14 +128,14 @@ def test_unprepared_plain_mail_folder_refuses_mail(plain_mail_dir: Path) -> None
 
 def test_missing_mail_folder_is_left_to_the_mailbox(tmp_path: Path) -> None:
     mail_dir = tmp_path / "data" / "mail"
-    devstack.prepare_maildir(mail_dir)
+    prepare_maildir(mail_dir)
     assert mail_dir.parent.is_dir()
     assert not mail_dir.exists()
 
 
 def test_every_server_flag_exists_in_the_installed_temporal_binary(tmp_path: Path) -> None:
-    binary = devstack.temporal_binary()
-    command = devstack.server_command(Settings(data_dir=tmp_path), binary)
+    binary = temporal_binary()
+    command = server_command(Settings(data_dir=tmp_path), binary)
     help_text = ""
     for ask in (["server", "start-dev", "--help"], ["options"]):  # options: global flags
         help_text += subprocess.run(

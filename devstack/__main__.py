@@ -1,0 +1,134 @@
+"""`python -m devstack` (what `make run` runs): check ports, start, supervise, stop.
+
+Starts the dev server, SMTP and the worker in that order and stops them in the
+reverse order (worker, SMTP, server), whether the stack ends by Ctrl-C, SIGTERM
+or SIGHUP, by a part that would not start, or by the server or worker exiting.
+"""
+
+import os
+import sys
+from dataclasses import dataclass
+
+from aiosmtpd.controller import Controller
+from rich.console import Console
+from rich.markup import escape
+
+from devstack.banner import print_banner
+from devstack.ports import HOST, needed_ports, port_problems
+from devstack.processes import (
+    Child,
+    describe_status,
+    handle_stop_signals,
+    ignore_stop_signals,
+    log_tail,
+    shown,
+    stop_child,
+    supervise,
+)
+from devstack.services import (
+    EXAMPLE_LEADS,
+    SERVER_READY_TIMEOUT,
+    StackError,
+    child_env,
+    run_starter,
+    start_server,
+    start_smtp,
+    start_worker,
+    wait_until_ready,
+)
+from settings import ROOT, Settings
+
+
+@dataclass
+class Stack:
+    """Everything started so far, so that any failure or signal stops exactly that."""
+
+    server: Child | None = None
+    smtp: Controller | None = None
+    worker: Child | None = None
+
+
+def start_stack(stack: Stack, settings: Settings, console: Console) -> dict[str, str]:
+    """Start server, SMTP, worker and the example sales, filling `stack` as it goes."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    stack.server = start_server(settings)
+    console.print(f"starting the Temporal dev server (log: {escape(shown(stack.server.log))}) ...")
+    took = wait_until_ready(stack.server, settings, SERVER_READY_TIMEOUT)
+    console.print(f"  Temporal is ready on {HOST}:{settings.temporal_port} ({took:.1f}s)")
+
+    stack.smtp = start_smtp(settings)
+    console.print(
+        f"  SMTP on {HOST}:{settings.smtp_port}, mail kept in {escape(shown(settings.mail_dir))}"
+    )
+
+    env = child_env(settings)
+    stack.worker = start_worker(settings, env)
+    console.print(f"  worker started (log: {escape(shown(stack.worker.log))})")
+
+    console.print(f"starting the example sales from {EXAMPLE_LEADS} ...")
+    status = run_starter(env)
+    if status != 0:
+        what = "timed out" if status == -1 else f"ended with {describe_status(status)}"
+        console.print(f"[yellow]  starter.py import {what}; the stack keeps running[/]")
+    return env
+
+
+def stop_stack(stack: Stack, console: Console) -> None:
+    """Stop what was started: worker, then SMTP, then server; ignoring signals meanwhile."""
+    ignore_stop_signals()
+    stopped: list[str] = []
+    if stack.worker is not None:
+        stop_child(stack.worker)
+        stopped.append("worker")
+    if stack.smtp is not None:
+        try:
+            stack.smtp.stop()
+        except Exception as err:
+            console.print(f"[yellow]SMTP server did not stop cleanly: {escape(str(err))}[/]")
+        stopped.append("SMTP server")
+    if stack.server is not None:
+        stop_child(stack.server)
+        stopped.append("Temporal dev server")
+    if stopped:
+        console.print(f"stopped: {', '.join(stopped)}")
+
+
+def main() -> int:
+    """Check ports, start everything, supervise, stop everything; the exit status."""
+    console = Console(highlight=False, soft_wrap=True)
+    os.chdir(ROOT)
+    settings = Settings()
+    problems = port_problems(needed_ports(settings))
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+
+    handle_stop_signals()
+    stack = Stack()
+    try:
+        env = start_stack(stack, settings, console)
+        children = [c for c in (stack.server, stack.worker) if c is not None]
+        if not any(c.process.poll() is not None for c in children):
+            print_banner(console, settings, env)
+        ended = supervise(children)
+        status = ended.process.returncode
+        console.print(
+            f"[bold red]the {ended.name} stopped on its own ({describe_status(status)}); "
+            f"stopping everything.[/] Last lines of {escape(shown(ended.log))}:"
+        )
+        console.print(escape(log_tail(ended.log, ended.log_offset)), soft_wrap=True)
+        return 1
+    except StackError as err:
+        console.print(f"[bold red]{escape(str(err))}[/]")
+        return 1
+    except KeyboardInterrupt:
+        console.print("\nstopping ...")
+        return 0
+    finally:
+        stop_stack(stack, console)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

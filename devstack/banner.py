@@ -1,0 +1,63 @@
+"""What `make run` prints once everything runs: where things are and commands to try next."""
+
+import shlex
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from devstack.ports import HOST
+from devstack.processes import shown
+from devstack.services import EXAMPLE_LEADS, NAMESPACE, temporal_binary
+from settings import ROOT, Settings
+
+
+def first_workflow_id() -> str:
+    """The first example lead's workflow id, for the commands to try; a placeholder if unknown."""
+    try:
+        from sales.leads_csv import parse_leads
+
+        leads = parse_leads((ROOT / EXAMPLE_LEADS).read_text(encoding="utf-8")).leads
+    except Exception:
+        return "sale-..."
+    return leads[0].sale_workflow_id if leads else "sale-..."
+
+
+def print_banner(console: Console, settings: Settings, worker_env: dict[str, str]) -> None:
+    """Where everything is and three commands to try next."""
+    python = shown(Path(sys.executable))
+    temporal = shown(temporal_binary())
+    workflow_id = first_workflow_id()
+    address = f"{HOST}:{settings.temporal_port}"
+    signal_input = shlex.quote('{"notes": "call back Monday"}')
+    logs = [shown(settings.data_dir / name) for name in ("temporal.log", "worker.log")]
+    rows = [
+        ("Temporal UI", f"http://{HOST}:{settings.ui_port}/namespaces/{NAMESPACE}/workflows"),
+        ("Temporal", f"{address}  (namespace {NAMESPACE}, task queue {settings.task_queue})"),
+        ("Mail", f"{shown(settings.mail_dir / 'new')}  (SMTP {HOST}:{settings.smtp_port})"),
+        ("Logs", ", ".join(logs)),
+    ]
+    # Another terminal does not have make's SALESFLOW_* variables: name the server if not default.
+    default_port = Settings.model_fields["temporal_port"].default
+    prefix = "" if settings.temporal_port == default_port else f"TEMPORAL_ADDRESS={address} "
+    commands = [
+        f"{prefix}{python} starter.py list",
+        f"{prefix}{python} starter.py status {workflow_id}",
+        f"{temporal} workflow signal --address {address} --workflow-id {workflow_id} "
+        f"--name interest_expressed --input {signal_input}",
+    ]
+    console.print()
+    console.rule("[bold green]salesflow is running[/]")
+    for label, value in rows:
+        console.print(f"  [bold]{label:<12}[/] {escape(value)}")
+    if worker_env["TEMPORAL_ADDRESS"] != address:
+        console.print(
+            f"  [yellow]note: TEMPORAL_ADDRESS={escape(worker_env['TEMPORAL_ADDRESS'])} is set, "
+            "so the worker and the starter use that server, not this one[/]"
+        )
+    console.print("\n  Try next:")
+    for command in commands:
+        console.print(f"    {escape(command)}")
+    console.print("\n  [dim]Ctrl-C stops everything.[/]")
+    console.rule()

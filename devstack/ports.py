@@ -1,0 +1,70 @@
+"""The ports the stack listens on, and whether they can be used before anything starts."""
+
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from settings import Settings
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Port:
+    """A port the stack listens on, with what it is for and the variable that moves it."""
+
+    number: int
+    label: str
+    variable: str
+
+
+def needed_ports(settings: Settings) -> list[Port]:
+    """The ports `make run` listens on, in start order."""
+    return [
+        Port(settings.temporal_port, "Temporal gRPC", "SALESFLOW_TEMPORAL_PORT"),
+        Port(settings.ui_port, "Temporal UI", "SALESFLOW_UI_PORT"),
+        Port(settings.smtp_port, "SMTP", "SALESFLOW_SMTP_PORT"),
+    ]
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """Whether a server could listen on host:port now (a port in TIME_WAIT counts as free)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if os.name == "posix":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def suggest_port(busy: int, avoid: set[int]) -> int:
+    """A free port just above `busy` that none of the other settings use."""
+    for candidate in range(busy + 1, min(busy + 200, 65536)):
+        if candidate not in avoid and port_is_free(candidate):
+            return candidate
+    return busy + 1
+
+
+def port_problems(ports: Sequence[Port]) -> list[str]:
+    """One line per port that cannot be used (taken twice in the settings, or in use)."""
+    problems: list[str] = []
+    numbers = {p.number for p in ports}
+    seen: dict[int, Port] = {}
+    for port in ports:
+        if port.number in seen:
+            other = seen[port.number]
+            problems.append(
+                f"port {port.number} is set for both {other.label} and {port.label}; "
+                f"pick another with: make run {port.variable}={suggest_port(port.number, numbers)}"
+            )
+            continue
+        seen[port.number] = port
+        if not port_is_free(port.number):
+            problems.append(
+                f"port {port.number} ({port.label}) is already in use; pick another with: "
+                f"make run {port.variable}={suggest_port(port.number, numbers)}"
+            )
+    return problems
