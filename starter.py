@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from sales.catalog import CatalogError, load_catalog
 from sales.errors import describe
@@ -132,7 +132,8 @@ async def cmd_status(client: Client, settings: Settings, args: argparse.Namespac
     try:
         state: dict[str, Any] = await handle.query("state", result_type=dict)
     except RPCError as err:
-        raise UsageError(f"{workflow_id}: {err.message}") from None
+        hint = "" if err.status is RPCStatusCode.NOT_FOUND else " (a query needs a running worker)"
+        raise UsageError(f"{workflow_id}: {err.message}{hint}") from None
     if args.json:
         print(json.dumps(state, indent=2))
         return 0

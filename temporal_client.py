@@ -1,7 +1,6 @@
 """Connecting to Temporal and starting sales: shared by the worker, the starter and tests."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
@@ -40,19 +39,12 @@ class StartResult:
 
 def lead_search_attributes(lead: Lead, playbook: Playbook) -> TypedSearchAttributes:
     """What ops filter by from the first second; the workflow keeps them up to date after."""
-    pairs: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(sa.SALES_STAGE, SalesStage.QUALIFICATION.value),
-        SearchAttributePair(sa.PLAYBOOK, playbook.name),
-    ]
-    for key, value in (
-        (sa.LEAD_SOURCE, lead.source),
-        (sa.SALES_OWNER, lead.owner),
-        (sa.INDUSTRY, lead.industry),
-        (sa.LEAD_COMPANY, lead.company),
-    ):
-        if value:
-            pairs.append(SearchAttributePair(key, value))
-    return TypedSearchAttributes(pairs)
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(sa.SALES_STAGE, SalesStage.QUALIFICATION.value),
+            *sa.lead_attributes(lead, playbook.name),
+        ]
+    )
 
 
 def sale_summary(lead: Lead) -> str:
