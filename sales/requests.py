@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sales.events import ItemOfInterest, NeedsIdentified
 from sales.lead import Lead
@@ -28,6 +28,9 @@ class SupportInput(BaseModel):
     sale_workflow_id: str
     order_number: str | None = None
     carried_state: SupportState | None = None
+    history_limit: int = Field(
+        default=10_000, gt=0, description="events before continuing as new, if the server asks not"
+    )
 
 
 class QualificationRequest(BaseModel):

@@ -98,20 +98,17 @@ class CustomerSupportWorkflow:
                 continue
             while self._inbox:
                 self._apply(self._inbox.pop(0))
-            if state.closed_reason is None and workflow.info().is_continue_as_new_suggested():
+            if state.closed_reason is None and self._history_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 state.seen_event_ids = self._events.seen
-                workflow.continue_as_new(
-                    SupportInput(
-                        lead=input.lead,
-                        playbook=input.playbook,
-                        sale_workflow_id=input.sale_workflow_id,
-                        order_number=input.order_number,
-                        carried_state=state,
-                    )
-                )
+                workflow.continue_as_new(input.model_copy(update={"carried_state": state}))
         workflow.upsert_search_attributes([sa.NEXT_ACTION_AT.value_unset()])
         return state
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        too_long = info.get_current_history_length() > self._input.history_limit
+        return too_long or info.is_continue_as_new_suggested()
 
     def _apply(self, received: Received) -> None:
         state = self._state

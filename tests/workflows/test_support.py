@@ -54,3 +54,33 @@ async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_c
     assert "ticket T-2 was never opened" in reasons
     assert any(r.startswith("invalid payload: score") for r in reasons)
     assert smtp.inbox.steps(lead.email) == ["welcome", "check_in_1"]
+
+
+async def test_a_long_customer_life_continues_as_new_with_everything_carried(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings, smtp: SmtpServer
+) -> None:
+    lead = new_lead()
+    handle = await env.client.start_workflow(
+        CustomerSupportWorkflow.run,
+        SupportInput(
+            lead=lead,
+            playbook=default_playbook(),
+            sale_workflow_id=lead.sale_workflow_id,
+            history_limit=20,
+        ),
+        id=lead.support_workflow_id,
+        task_queue=settings.task_queue,
+    )
+    first_run = handle.result_run_id
+    for number in range(12):
+        await handle.signal("ticket_opened", {"ticket_id": f"T-{number}", "event_id": f"t{number}"})
+    await handle.signal("ticket_opened", {"ticket_id": "T-0", "event_id": "t0"})
+    await handle.signal("account_closed", {"reason": "end of test"})
+    final = await env.client.get_workflow_handle(handle.id, result_type=SupportState).result()
+
+    assert (await env.client.get_workflow_handle(handle.id).describe()).run_id != first_run
+    assert [t.ticket_id for t in final.tickets] == [f"T-{n}" for n in range(12)]
+    assert [r.reason for r in final.rejected_events] == [
+        "duplicate event_id: this event was already received"
+    ]
+    assert smtp.inbox.steps(lead.email) == ["welcome"]
