@@ -1,5 +1,7 @@
 """CustomerSupportWorkflow: welcome, fulfilment, a check-in at the playbook's delay, closing."""
 
+import asyncio
+import time
 from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
@@ -74,11 +76,15 @@ async def test_a_long_customer_life_continues_as_new_with_everything_carried(
     first_run = handle.result_run_id
     for number in range(12):
         await handle.signal("ticket_opened", {"ticket_id": f"T-{number}", "event_id": f"t{number}"})
+    latest = env.client.get_workflow_handle(handle.id, result_type=SupportState)
+    deadline = time.monotonic() + 30
+    while (await latest.describe()).run_id == first_run:  # the run that continued as new
+        assert time.monotonic() < deadline, "the support workflow never continued as new"
+        await asyncio.sleep(0.1)
     await handle.signal("ticket_opened", {"ticket_id": "T-0", "event_id": "t0"})
     await handle.signal("account_closed", {"reason": "end of test"})
-    final = await env.client.get_workflow_handle(handle.id, result_type=SupportState).result()
+    final = await latest.result()
 
-    assert (await env.client.get_workflow_handle(handle.id).describe()).run_id != first_run
     assert [t.ticket_id for t in final.tickets] == [f"T-{n}" for n in range(12)]
     assert [r.reason for r in final.rejected_events] == [
         "duplicate event_id: this event was already received"
