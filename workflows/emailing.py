@@ -18,23 +18,28 @@ EMAIL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
 UNDELIVERABLE = ("RecipientRefused", "InvalidAddress")
 
 
-def undeliverable(err: ActivityError) -> str | None:
-    """Why the address cannot receive mail (refused or invalid), or None for other failures."""
-    cause = err.cause
-    if isinstance(cause, ApplicationError) and cause.type in UNDELIVERABLE:
-        return cause.message
-    return None
+class Undeliverable(Exception):
+    """The recipient's address is refused for good or invalid; no retry will deliver it."""
 
 
 async def send_email(request: EmailRequest) -> EmailRecord:
-    """Send (at least once, same Message-ID every attempt) and return what the state keeps."""
-    receipt = await workflow.execute_activity_method(
-        EmailActivities.send_email,
-        request,
-        start_to_close_timeout=ACTIVITY_TIMEOUT,
-        retry_policy=EMAIL_RETRY,
-        summary=f"email: {request.step}",
-    )
+    """Send (at least once, same Message-ID every attempt) and return what the state keeps.
+
+    Undeliverable when the address cannot receive mail; other failures are retried.
+    """
+    try:
+        receipt = await workflow.execute_activity_method(
+            EmailActivities.send_email,
+            request,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=EMAIL_RETRY,
+            summary=f"email: {request.step}",
+        )
+    except ActivityError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type in UNDELIVERABLE:
+            raise Undeliverable(cause.message) from err
+        raise
     return EmailRecord(
         step=request.step,
         template=request.template,

@@ -11,7 +11,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from sales.events import (
@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import search_attributes as sa
-from workflows.emailing import send_email, undeliverable
+from workflows.emailing import Undeliverable, send_email
 from workflows.inbox import EventInbox, Received
 
 
@@ -166,12 +166,12 @@ class SaleBook:
                     attachments=attachments or [],
                 )
             )
-        except ActivityError as err:
-            refused = undeliverable(err)
-            if refused is None or to not in (None, self.lead.email):
-                raise
+        except Undeliverable as refused:
+            if to not in (None, self.lead.email):
+                # An address of the seller's own: fail the sale visibly, as before.
+                raise ApplicationError(str(refused), non_retryable=True) from refused
             # The lead's own address refused for good: the same as a bounce signal.
-            raise SaleEnded(LostReason.BOUNCED, refused) from err
+            raise SaleEnded(LostReason.BOUNCED, str(refused)) from refused
         self.state.emails.append(record)
 
     def sent(self, step: str) -> bool:

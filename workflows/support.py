@@ -10,7 +10,6 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from sales.events import (
@@ -30,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import search_attributes as sa
-from workflows.emailing import send_email, undeliverable
+from workflows.emailing import Undeliverable, send_email
 from workflows.inbox import EventInbox, Received
 
 
@@ -170,10 +169,7 @@ class CustomerSupportWorkflow:
                     context={"support": support.model_dump(mode="json"), **context},
                 )
             )
-        except ActivityError as err:
-            refused = undeliverable(err)
-            if refused is None:
-                raise
+        except Undeliverable as refused:
             self._state.undelivered.append(f"{step}: {refused}")
             return
         self._state.emails.append(record)
