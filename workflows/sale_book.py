@@ -228,8 +228,7 @@ class SaleBook:
         workflow.set_current_details("\n\n".join(lines))
 
     def upsert_lead_attributes(self) -> None:
-        pairs = sa.lead_attributes(self.lead, self.playbook.name)
-        workflow.upsert_search_attributes([pair.key.value_set(pair.value) for pair in pairs])
+        workflow.upsert_search_attributes(sa.lead_attribute_updates(self.lead, self.playbook.name))
 
     def upsert(self, *updates: SearchAttributeUpdate[Any]) -> None:
         workflow.upsert_search_attributes(list(updates))

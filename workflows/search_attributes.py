@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from temporalio.common import SearchAttributeKey, SearchAttributePair
+from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAttributeUpdate
 
 if TYPE_CHECKING:
     from sales.lead import Lead
@@ -42,6 +42,11 @@ def lead_attributes(lead: "Lead", playbook_name: str) -> list[SearchAttributePai
         if value:
             pairs.append(SearchAttributePair(key, value))
     return pairs
+
+
+def lead_attribute_updates(lead: "Lead", playbook_name: str) -> list[SearchAttributeUpdate[Any]]:
+    """`lead_attributes` as the updates a workflow upserts."""
+    return [pair.key.value_set(pair.value) for pair in lead_attributes(lead, playbook_name)]
 
 
 def dev_server_flags() -> list[str]:

@@ -77,8 +77,7 @@ class CustomerSupportWorkflow:
             updates = [sa.SALES_STAGE.value_set("SUPPORT")]
             # Added after the first release: support workflows already running replay without it.
             if workflow.patched("support-lead-attributes"):
-                pairs = sa.lead_attributes(input.lead, input.playbook.name)
-                updates += [pair.key.value_set(pair.value) for pair in pairs]
+                updates += sa.lead_attribute_updates(input.lead, input.playbook.name)
             workflow.upsert_search_attributes(updates)
             await self._email("welcome", "welcome", {"order_number": state.order_number})
         while state.closed_reason is None:
