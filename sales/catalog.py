@@ -20,6 +20,10 @@ class Product(BaseModel):
     description: str = ""
     unit: str = "unit"
     tax_category: str = "standard"
+    dual_use: bool = Field(
+        default=False, description="export-controlled: civil and military use (export_license gate)"
+    )
+    export_classification: str = Field(default="", description="e.g. an ECCN such as 5A002")
     prices: dict[str, Decimal]
 
     @field_validator("prices")

@@ -4,22 +4,16 @@ Signal names and fields are a contract with outside programs (DESIGN.md).
 Unknown fields are refused so that a typo is named rather than silently lost.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from sales.playbook import Percent, PurchasingProcedure
-from sales.stages import LostReason, SalesStage
+from sales.items import ItemOfInterest, Money, NonEmpty, Percent, one_discount
+from sales.policies import PurchasingProcedure
+from sales.stages import LostReason
 
-NonEmpty = Annotated[str, Field(min_length=1)]
-Money = Annotated[Decimal, Field(ge=0)]
-
-
-def _one_discount(percent: Decimal | None, amount: Decimal | None) -> None:
-    if percent is not None and amount is not None:
-        raise ValueError("give discount_percent or discount_amount, not both")
+__all__ = ["ItemOfInterest"]
 
 
 class Event(BaseModel):
@@ -51,22 +45,6 @@ class InterestExpressed(Event):
     notes: str | None = None
 
 
-class ItemOfInterest(BaseModel):
-    """A catalog sku and how many of it the prospect wants."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sku: NonEmpty
-    quantity: int = Field(gt=0)
-    discount_percent: Percent | None = None
-    discount_amount: Money | None = None
-
-    @model_validator(mode="after")
-    def _one_kind_of_discount(self) -> "ItemOfInterest":
-        _one_discount(self.discount_percent, self.discount_amount)
-        return self
-
-
 class Application(BaseModel):
     """One way the product serves the prospect, with the savings the seller estimates."""
 
@@ -89,10 +67,14 @@ class NeedsIdentified(Event):
     purchasing_procedure: PurchasingProcedure | None = None
     discount_percent: Percent | None = None
     discount_amount: Money | None = Field(default=None, description="off the whole quote")
+    tender_reference: str | None = Field(default=None, description="the call for tenders answered")
+    submission_deadline: AwareDatetime | None = Field(
+        default=None, description="when bids must be in, for a tender"
+    )
 
     @model_validator(mode="after")
     def _one_kind_of_discount(self) -> "NeedsIdentified":
-        _one_discount(self.discount_percent, self.discount_amount)
+        one_discount(self.discount_percent, self.discount_amount)
         return self
 
 
@@ -112,7 +94,7 @@ class RevisionRequested(Event):
 
     @model_validator(mode="after")
     def _one_kind_of_discount(self) -> "RevisionRequested":
-        _one_discount(self.discount_percent, self.discount_amount)
+        one_discount(self.discount_percent, self.discount_amount)
         return self
 
 
@@ -200,57 +182,70 @@ class AccountClosed(Event):
     reason: NonEmpty
 
 
-SALE_SIGNALS: dict[str, type[Event]] = {
-    "lead_qualified": LeadQualified,
-    "contact_responded": ContactResponded,
-    "interest_expressed": InterestExpressed,
-    "needs_identified": NeedsIdentified,
-    "discount_approved": DiscountApproved,
-    "revision_requested": RevisionRequested,
-    "proposal_accepted": ProposalAccepted,
-    "proposal_rejected": ProposalRejected,
-    "contract_signed": ContractSigned,
-    "order_placed": OrderPlaced,
-    "email_bounced": EmailBounced,
-    "unsubscribed": Unsubscribed,
-    "mark_lost": MarkLost,
-}
+class ExportLicenseGranted(Event):
+    """The export control authority granted the licence the goods need for the destination."""
 
-SUPPORT_SIGNALS: dict[str, type[Event]] = {
-    "order_fulfilled": OrderFulfilled,
-    "ticket_opened": TicketOpened,
-    "ticket_resolved": TicketResolved,
-    "feedback_received": FeedbackReceived,
-    "account_closed": AccountClosed,
-}
-
-# The stage in which a sale applies each event. An event for a later stage is
-# kept until the sale gets there; one for a stage already passed is rejected.
-# Events absent here (mark_lost, bounces, opt-outs) apply at any stage.
-APPLIES_IN: dict[str, tuple[SalesStage, ...]] = {
-    "lead_qualified": (SalesStage.QUALIFICATION,),
-    "contact_responded": (SalesStage.CONTACT,),
-    "interest_expressed": (SalesStage.CONTACT,),
-    "needs_identified": (SalesStage.NEEDS_ANALYSIS,),
-    "discount_approved": (SalesStage.PROPOSAL,),
-    "revision_requested": (SalesStage.PROPOSAL,),
-    "proposal_accepted": (SalesStage.PROPOSAL,),
-    "proposal_rejected": (SalesStage.PROPOSAL,),
-    "contract_signed": (SalesStage.CONTRACT,),
-    "order_placed": (SalesStage.CLOSING,),
-}
-
-ENDS_SALE = ("mark_lost", "email_bounced", "unsubscribed")
+    license_number: NonEmpty
+    granted_by: str | None = None
+    valid_until: date | None = None
 
 
-class UnknownSignalError(ValueError):
-    """A signal name that neither workflow knows."""
+class ExportLicenseDenied(Event):
+    """The export control authority refused the licence: the goods cannot go there."""
+
+    reason: str | None = None
+    by: str | None = None
 
 
-def payload_model(name: str, signals: dict[str, type[Event]] = SALE_SIGNALS) -> type[Event]:
-    """The payload model for a signal name, or an error listing the known names."""
-    try:
-        return signals[name]
-    except KeyError:
-        known = ", ".join(signals)
-        raise UnknownSignalError(f"unknown signal {name!r}; known: {known}") from None
+class CreditApproved(Event):
+    """A person's decision on the buyer's credit; `approved: false` refuses it."""
+
+    approved_by: NonEmpty
+    approved: bool = True
+    credit_limit: Money | None = None
+    reason: str | None = None
+
+
+class Redline(BaseModel):
+    """One change the buyer's lawyers ask for in a clause of the contract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clause: NonEmpty
+    text: NonEmpty
+
+
+class ContractRedlined(Event):
+    """The buyer's lawyers return the draft contract with changes: a new version follows."""
+
+    changes: list[Redline] = Field(min_length=1)
+    contract_number: str | None = None
+    by: str | None = None
+    notes: str | None = None
+
+
+class LegalApproved(Event):
+    """The buyer's lawyers accept the current draft: it goes out for signature."""
+
+    approved_by: NonEmpty
+    contract_number: str | None = None
+
+
+class TenderAwarded(Event):
+    """The contracting authority awarded the tender to our bid."""
+
+    awarded_by: str | None = None
+    po_number: str | None = None
+    contract_reference: str | None = None
+    bid_number: str | None = None
+
+
+class TenderLost(Event):
+    """The contracting authority awarded the tender to someone else, or cancelled it."""
+
+    reason: str | None = None
+    winner: str | None = None
+
+
+# Events that end a sale in whatever stage it is; every other event waits for its step.
+ENDS_SALE: tuple[type[Event], ...] = (MarkLost, EmailBounced, Unsubscribed)

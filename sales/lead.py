@@ -5,6 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sales.countries import OptionalCountryCode
+from sales.items import ItemOfInterest
 from sales.text import single_line, slug
 
 
@@ -51,28 +53,23 @@ class Lead(BaseModel):
     company: OptionalLine = None
     title: OptionalLine = None
     phone: OptionalLine = None
-    country: OptionalLine = Field(default=None, description="ISO 3166-1 alpha-2 code")
+    country: OptionalCountryCode = Field(
+        default=None, description="ISO 3166-1 alpha-2 code; a name in any language is converted"
+    )
     industry: OptionalLine = None
     website: OptionalLine = None
     source: OptionalLine = None
     owner: OptionalLine = Field(default=None, description="The seller who owns this lead")
     notes: OptionalLine = None
+    items: list[ItemOfInterest] = Field(
+        default=[], description="what the lead asked for, when it came with an order (web sales)"
+    )
 
     @model_validator(mode="after")
     def _derive(self) -> "Lead":
         if not self.lead_id:
             self.lead_id = lead_id_for_email(self.email)
-        if self.country:
-            self.country = self.country.upper()
         return self
-
-    @property
-    def sale_workflow_id(self) -> str:
-        return sale_workflow_id(self.lead_id)
-
-    @property
-    def support_workflow_id(self) -> str:
-        return f"support-{self.lead_id}"
 
     @property
     def contact_name(self) -> str:
@@ -82,8 +79,3 @@ class Lead(BaseModel):
     @property
     def email_domain(self) -> str:
         return self.email.rpartition("@")[2].lower()
-
-
-def sale_workflow_id(lead_id: str) -> str:
-    """The workflow id outside systems use to reach a lead's sale."""
-    return f"sale-{lead_id}"

@@ -1,155 +1,97 @@
 """Playbooks: how an industry, a company policy and trade restrictions shape a sale.
 
-Every wait, threshold, template and restriction of the process is playbook
-data. A sale carries a snapshot of its playbook, so editing a file never
-changes a sale that is already running.
+The steps of the process, every wait, threshold, template and restriction are
+playbook data. A sale carries a snapshot of its playbook, so editing a file
+never changes a sale that is already running.
 """
 
+import hashlib
+import json
+import re
 import tomllib
-from datetime import timedelta
 from decimal import Decimal
-from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sales.config import Percent, Section, Wait
+from sales.countries import country_code
 from sales.errors import describe
+from sales.gates import Gates
 from sales.money import minor_units
+from sales.policies import (
+    ClosingPolicy,
+    ContactCadence,
+    ContractTerms,
+    NeedsAnalysis,
+    OnApprovalTimeout,
+    OnExpiry,
+    ProposalPolicy,
+    PurchasingProcedure,
+    QualificationMode,
+    QualificationRules,
+    RoundingPolicy,
+    Seller,
+    SupportPolicy,
+)
+from sales.process import CLASSIC_STEPS, STEP_KINDS, StepName, check_steps
 
-Percent = Annotated[Decimal, Field(ge=0, le=100)]
-Wait = Annotated[timedelta, Field(gt=timedelta(0))]
+__all__ = [
+    "ClosingPolicy",
+    "ContactCadence",
+    "ContractTerms",
+    "NeedsAnalysis",
+    "OnApprovalTimeout",
+    "OnExpiry",
+    "Percent",
+    "Playbook",
+    "PlaybookError",
+    "ProposalPolicy",
+    "PurchasingProcedure",
+    "QualificationMode",
+    "QualificationRules",
+    "RoundingPolicy",
+    "Seller",
+    "SupportPolicy",
+    "Wait",
+    "load_playbook",
+    "playbook_names",
+]
 
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class QualificationMode(StrEnum):
-    """Who decides a lead is viable: the playbook's rules or a seller."""
-
-    RULES = "rules"
-    SELLER = "seller"
-
-
-class PurchasingProcedure(StrEnum):
-    """How the buyer buys: a one-page quote will do, or procurement wants a formal proposal."""
-
-    QUOTE = "quote"
-    FORMAL_PROPOSAL = "formal_proposal"
-
-
-class RoundingPolicy(StrEnum):
-    """Round each line (per_line) or only the totals (total); always half up."""
-
-    PER_LINE = "per_line"
-    TOTAL = "total"
-
-
-class OnExpiry(StrEnum):
-    """When a quote or contract runs out: the sale is lost, or a new version goes out."""
-
-    LOST = "lost"
-    NEW_VERSION = "new_version"
-
-
-class OnApprovalTimeout(StrEnum):
-    """No approval in time: the sale is lost, or the quote goes out at the allowed discount."""
-
-    LOST = "lost"
-    WITHOUT_DISCOUNT = "without_discount"
+TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-class Seller(_Section):
-    """The selling company and the person who signs its emails."""
+class Process(Section):
+    """The steps a sale of this playbook goes through, in order (see `sales.process`)."""
 
-    company: str
-    name: str
-    email: EmailStr
-    phone: str = ""
-    address: str = ""
-    website: str = ""
-    sales_manager_email: EmailStr
+    steps: list[StepName] = Field(default=list(CLASSIC_STEPS))
 
-
-class QualificationRules(_Section):
-    """What makes a lead worth contacting."""
-
-    mode: QualificationMode = QualificationMode.RULES
-    required_fields: list[str] = ["email"]
-    blocked_domains: list[str] = []
-    blocked_countries: list[str] = Field(
-        default=[], description="ISO codes the company may not sell to (trade restrictions)"
-    )
-    decision_timeout: Wait = timedelta(days=14)
-
-    @field_validator("blocked_domains", "blocked_countries")
+    @field_validator("steps")
     @classmethod
-    def _lower_or_upper(cls, values: list[str]) -> list[str]:
-        return [v.strip() for v in values]
+    def _makes_sense(cls, steps: list[StepName]) -> list[StepName]:
+        check_steps(steps)
+        return steps
 
 
-class ContactCadence(_Section):
-    """The intro email and follow-ups: each wait is measured from the previous email."""
+class Templates(Section):
+    """Where the wording differs: a folder under `templates/playbooks/` overriding file by file."""
 
-    follow_ups: list[Wait] = Field(default=[timedelta(days=3), timedelta(days=7)])
-    give_up_after: Wait = timedelta(days=7)
-    interest_wait: Wait = Field(
-        default=timedelta(days=30),
-        description="after a reply, how long the seller has to record interest",
+    folder: str | None = Field(default=None, pattern=TEMPLATE_NAME.pattern)
+    emails: dict[str, str] = Field(
+        default={}, description="an email of the process sent with another template: intro = 'hi'"
     )
 
-
-class NeedsAnalysis(_Section):
-    """How long a prospect's needs may take to be identified."""
-
-    timeout: Wait = timedelta(days=30)
-
-
-class ProposalPolicy(_Section):
-    """Quote validity, reminders and discount approval."""
-
-    validity: Wait = timedelta(days=30)
-    reminder_before_expiry: Wait = timedelta(days=7)
-    discount_approval_threshold: Percent = Decimal(10)
-    approval_timeout: Wait = timedelta(days=7)
-    on_approval_timeout: OnApprovalTimeout = OnApprovalTimeout.LOST
-    on_expiry: OnExpiry = OnExpiry.LOST
-    max_versions: int = Field(default=5, gt=0, description="revisions and re-issues together")
-    default_purchasing_procedure: PurchasingProcedure = PurchasingProcedure.QUOTE
-    rounding: RoundingPolicy = RoundingPolicy.PER_LINE
-    terms: str = "Prices exclude shipping. Payment 30 days net."
+    @field_validator("emails")
+    @classmethod
+    def _plain_names(cls, emails: dict[str, str]) -> dict[str, str]:
+        for email, template in emails.items():
+            if not TEMPLATE_NAME.match(template):
+                raise ValueError(f"{email}: {template!r} is not a plain template name")
+        return emails
 
 
-class ContractTerms(_Section):
-    """Terms and conditions printed on the contract, and its signature deadlines."""
-
-    payment_terms: str = "30 days net"
-    term_months: int = Field(default=12, gt=0)
-    governing_law: str = "the laws of Germany"
-    liability: str = "Liability is limited to the contract value."
-    reminder_after: Wait = timedelta(days=7)
-    expires_after: Wait = timedelta(days=30)
-    on_expiry: OnExpiry = OnExpiry.LOST
-    max_versions: int = Field(default=2, gt=0)
-
-
-class ClosingPolicy(_Section):
-    """How long to wait for the first order once proposal and contract are done."""
-
-    order_wait: Wait = timedelta(days=60)
-
-
-class SupportPolicy(_Section):
-    """Who looks after a new customer, and when to check in."""
-
-    contact_name: str
-    contact_email: EmailStr
-    check_in_after: Wait = timedelta(days=14)
-    check_in_every: Wait = timedelta(days=90)
-
-
-class Playbook(_Section):
+class Playbook(Section):
     """A whole playbook, as validated from `playbooks/<name>.toml`."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
@@ -159,12 +101,15 @@ class Playbook(_Section):
         description="domain of the deterministic Message-IDs of this playbook's emails"
     )
     seller: Seller
+    process: Process = Process()
     qualification: QualificationRules = QualificationRules()
     contact: ContactCadence = ContactCadence()
     needs_analysis: NeedsAnalysis = NeedsAnalysis()
     proposal: ProposalPolicy = ProposalPolicy()
     contract: ContractTerms = ContractTerms()
     closing: ClosingPolicy = ClosingPolicy()
+    gates: Gates = Gates()
+    templates: Templates = Templates()
     support: SupportPolicy
     tax_rates: dict[str, dict[str, Percent]] = Field(
         description="tax rate by buyer country (or 'default') and tax category"
@@ -178,10 +123,32 @@ class Playbook(_Section):
 
     @field_validator("tax_rates")
     @classmethod
-    def _has_default(cls, rates: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, Decimal]]:
+    def _countries_and_default(
+        cls, rates: dict[str, dict[str, Decimal]]
+    ) -> dict[str, dict[str, Decimal]]:
         if "default" not in rates:
             raise ValueError("tax_rates needs a 'default' table for buyers in other countries")
-        return rates
+        tables: dict[str, dict[str, Decimal]] = {}
+        for key, table in rates.items():
+            code = key if key == "default" else country_code(key)
+            if code in tables:
+                raise ValueError(f"{key!r} and another table both name {code}")
+            tables[code] = table
+        return tables
+
+    @model_validator(mode="after")
+    def _gates_match_the_process(self) -> "Playbook":
+        listed = {step for step in self.process.steps if STEP_KINDS[step].gate}
+        problems = []
+        for gate in type(self.gates).model_fields:
+            configured = getattr(self.gates, gate) is not None
+            if StepName(gate) in listed and not configured:
+                problems.append(f"process.steps lists {gate} but there is no [gates.{gate}] table")
+            if configured and StepName(gate) not in listed:
+                problems.append(f"[gates.{gate}] is set but process.steps does not list {gate}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     def tax_rate(self, country: str | None, category: str) -> Decimal:
         """The rate for a buyer's country, falling back to the default table."""
@@ -193,19 +160,52 @@ class Playbook(_Section):
         except KeyError:
             raise ValueError(f"playbook {self.name} has no tax rate for {category!r}") from None
 
+    def has_step(self, step: StepName) -> bool:
+        return step in self.process.steps
+
+    @cached_property
+    def version(self) -> str:
+        """A content hash: the same settings give the same version, whatever the file layout."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    def template_candidates(self, path: str) -> list[str]:
+        """`emails/intro.txt.j2` in the playbook's folder first, then the shared one."""
+        shared = [path]
+        if self.templates.folder:
+            return [f"playbooks/{self.templates.folder}/{path}", *shared]
+        return shared
+
+    def email_template(self, email: str) -> str:
+        """The template an email of the process is written with (`[templates.emails]`)."""
+        return self.templates.emails.get(email, email)
+
 
 class PlaybookError(ValueError):
     """A playbook that cannot be found, read or validated."""
+
+
+def playbook_names(directory: Path) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
 
 
 def load_playbook(directory: Path, name: str) -> Playbook:
     """Read `<directory>/<name>.toml`, naming the file and the field in any error."""
     path = directory / f"{name}.toml"
     if not path.is_file():
-        available = ", ".join(sorted(p.stem for p in directory.glob("*.toml"))) or "none"
+        available = ", ".join(playbook_names(directory)) or "none"
         raise PlaybookError(f"no playbook {name!r} in {directory} (available: {available})")
+    return read_playbook(path)
+
+
+def read_playbook(path: Path) -> Playbook:
+    """Validate one playbook file, naming the file and the key in any error."""
     try:
         return Playbook.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except OSError as err:
+        raise PlaybookError(f"{path}: cannot be read: {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise PlaybookError(f"{path}: not UTF-8 text: {err}") from err
     except tomllib.TOMLDecodeError as err:
         raise PlaybookError(f"{path}: {err}") from err
     except ValidationError as err:

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sales.catalog import Catalog
-from sales.events import ItemOfInterest
+from sales.items import ItemOfInterest
 from sales.money import percent_of, round_money
 from sales.playbook import Playbook, PurchasingProcedure, RoundingPolicy
 
@@ -33,6 +33,7 @@ class QuoteLine(BaseModel):
     net: Decimal
     tax_category: str
     tax_rate: Decimal
+    dual_use: bool = False
 
 
 class TaxLine(BaseModel):
@@ -113,6 +114,7 @@ def price_lines(
                 net=net,
                 tax_category=product.tax_category,
                 tax_rate=playbook.tax_rate(country, product.tax_category),
+                dual_use=product.dual_use,
             )
         )
     if problems:

@@ -6,9 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sales.events import ItemOfInterest, NeedsIdentified
+from sales.events import ItemOfInterest, NeedsIdentified, Redline
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure
+from sales.qualification import Assessment
 from sales.quote import Quote
 from sales.state import SupportState
 
@@ -41,10 +42,41 @@ class QualificationRequest(BaseModel):
 
 
 class QualificationResult(BaseModel):
-    """Viable or not, with every reason found."""
+    """Viable or not, with every reason found; `assessment` tells the rules' whole decision."""
 
     viable: bool
     reasons: list[str] = []
+    # Absent in results recorded before scores and screening: `viable` alone decided then.
+    assessment: Assessment | None = None
+
+
+class CreditCheckRequest(BaseModel):
+    """The buyer and the deal value whose credit the playbook's rules check."""
+
+    lead: Lead
+    playbook: Playbook
+    net: Decimal
+    currency: str
+
+
+class BidRequest(BaseModel):
+    """Render the tender bid from an accepted-for-bidding quote, for the call named."""
+
+    workflow_id: str
+    lead: Lead
+    playbook: Playbook
+    quote: Quote
+    tender_reference: str | None = None
+    submission_deadline: datetime
+    issued_on: date
+
+
+class BidDocument(BaseModel):
+    """A rendered bid, referenced by path."""
+
+    number: str
+    html_path: str
+    pdf_path: str = ""
 
 
 class EmailRequest(BaseModel):
@@ -100,6 +132,11 @@ class ContractRequest(BaseModel):
     issued_on: date
     signature_due: date
     po_number: str | None = None
+    amendments: list[Redline] = Field(
+        default=[],
+        description="changes agreed in the buyer's legal review, printed on the contract",
+    )
+    for_review: bool = Field(default=False, description="a draft for the buyer's lawyers")
 
 
 class ContractDocument(BaseModel):

@@ -45,3 +45,9 @@ class LostReason(StrEnum):
     COMPETITOR = "competitor"
     CANCELLED = "cancelled"
     OTHER = "other"
+    # Gates of the playbook's process (sales.gates).
+    EXPORT_DENIED = "export_denied"
+    CREDIT_DENIED = "credit_denied"
+    LEGAL_REVIEW_FAILED = "legal_review_failed"
+    TENDER_LOST = "tender_lost"
+    TENDER_DEADLINE_MISSED = "tender_deadline_missed"

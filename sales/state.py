@@ -2,12 +2,14 @@
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sales.events import NeedsIdentified
+from sales.events import NeedsIdentified, Redline
 from sales.lead import Lead
+from sales.qualification import Assessment
 from sales.quote import Quote
 from sales.stages import LostReason, SalesStage
 
@@ -94,15 +96,41 @@ class Order(BaseModel):
     at: datetime
 
 
+class GateStatus(StrEnum):
+    """Where a gate stands."""
+
+    WAITING = "waiting"
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class GateRecord(BaseModel):
+    """One gate of the process: when it opened, who decided what, and its particulars."""
+
+    gate: str
+    status: GateStatus
+    opened_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    notes: str = ""
+    details: dict[str, Any] = {}
+
+
 class SaleState(BaseModel):
     """The whole sale as the `state` query returns it."""
 
     workflow_id: str
     lead: Lead
     playbook: str
+    playbook_version: str = ""
+    steps: list[str] = Field(default=[], description="the playbook's process, in order")
     stage: SalesStage = SalesStage.QUALIFICATION
     timeline: list[StageChange] = []
+    qualification: Assessment | None = None
     qualification_notes: list[str] = []
+    qualified_by: str | None = Field(default=None, description="the seller who decided, if one did")
+    gates: list[GateRecord] = []
     needs: NeedsIdentified | None = None
     quotes: list[Quote] = []
     expired: list[str] = Field(
@@ -111,11 +139,15 @@ class SaleState(BaseModel):
     awaiting_discount_approval: bool = False
     discount_approved_by: str | None = None
     acceptance: Acceptance | None = None
+    amendments: list[Redline] = Field(
+        default=[], description="contract changes agreed in the buyer's legal review"
+    )
     signature: Signature | None = None
     order: Order | None = None
     documents: list[DocumentRecord] = []
     emails: list[EmailRecord] = []
     next_action: NextAction | None = None
+    notes: list[str] = []
     lost_reason: LostReason | None = None
     lost_notes: str | None = None
     support_workflow_id: str | None = None

@@ -5,6 +5,7 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
@@ -22,16 +23,22 @@ class Undeliverable(Exception):
     """The recipient's address is refused for good or invalid; no retry will deliver it."""
 
 
-async def send_email(request: EmailRequest) -> EmailRecord:
+class MissedDeadline(Exception):
+    """An email with a deadline (a tender bid) could not be sent before it."""
+
+
+async def send_email(request: EmailRequest, *, within: timedelta | None = None) -> EmailRecord:
     """Send (at least once, same Message-ID every attempt) and return what the state keeps.
 
-    Undeliverable when the address cannot receive mail; other failures are retried.
+    Undeliverable when the address cannot receive mail; MissedDeadline when `within`
+    is given and runs out; other failures are retried.
     """
     try:
         receipt = await workflow.execute_activity_method(
             EmailActivities.send_email,
             request,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
+            schedule_to_close_timeout=within,
             retry_policy=EMAIL_RETRY,
             summary=f"email: {request.step}",
         )
@@ -39,6 +46,8 @@ async def send_email(request: EmailRequest) -> EmailRecord:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in UNDELIVERABLE:
             raise Undeliverable(cause.message) from err
+        if within is not None and isinstance(cause, ActivityTimeout):
+            raise MissedDeadline(f"{request.step} could not be sent in time: {cause}") from err
         raise
     return EmailRecord(
         step=request.step,

@@ -12,6 +12,7 @@ LEAD_SOURCE = SearchAttributeKey.for_keyword("LeadSource")
 SALES_OWNER = SearchAttributeKey.for_keyword("SalesOwner")
 INDUSTRY = SearchAttributeKey.for_keyword("Industry")
 PLAYBOOK = SearchAttributeKey.for_keyword("Playbook")
+PLAYBOOK_VERSION = SearchAttributeKey.for_keyword("PlaybookVersion")
 LEAD_COMPANY = SearchAttributeKey.for_keyword("LeadCompany")
 DEAL_VALUE = SearchAttributeKey.for_float("DealValue")
 LOST_REASON = SearchAttributeKey.for_keyword("LostReason")
@@ -23,6 +24,7 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     SALES_OWNER,
     INDUSTRY,
     PLAYBOOK,
+    PLAYBOOK_VERSION,
     LEAD_COMPANY,
     DEAL_VALUE,
     LOST_REASON,

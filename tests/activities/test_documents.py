@@ -12,7 +12,8 @@ from pypdf import PdfReader
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.documents import DocumentActivities, to_latin1
+from activities.documents import DocumentActivities
+from activities.pdf import to_latin1
 from sales.events import Application, ItemOfInterest, NeedsIdentified
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure, load_playbook

@@ -3,7 +3,7 @@
 from sales.lead import Lead, lead_id_for_email
 from sales.leads_csv import parse_leads
 from sales.playbook import QualificationRules
-from sales.qualification import assess_viability
+from sales.qualification import QualificationDecision, assess
 
 
 def test_lead_id_is_derived_from_the_normalised_email() -> None:
@@ -11,8 +11,8 @@ def test_lead_id_is_derived_from_the_normalised_email() -> None:
         "anna.becker@rheinstahl.example"
     )
     assert lead_id_for_email("a.b@x.example") != lead_id_for_email("a-b@x.example")
-    assert Lead(email="anna.becker@rheinstahl.example").sale_workflow_id.startswith(
-        "sale-anna-becker-rheinstahl-example-"
+    assert Lead(email="anna.becker@rheinstahl.example").lead_id.startswith(
+        "anna-becker-rheinstahl-example-"
     )
 
 
@@ -32,7 +32,15 @@ def test_csv_rows_with_problems_are_named_by_line_and_the_rest_are_kept() -> Non
     assert str(parsed.errors[1]).startswith("line 4: lead_id:")
 
 
-def test_viability_rules_list_every_reason() -> None:
+def test_a_trade_restriction_decides_before_any_other_rule() -> None:
     rules = QualificationRules(required_fields=["email", "company"], blocked_countries=["KP"])
-    reasons = assess_viability(Lead(email="kim@pyongyang.example", country="kp"), rules)
-    assert reasons == ["missing company", "country KP is under a trade restriction"]
+    assessment = assess(Lead(email="kim@pyongyang.example", country="kp"), rules)
+    assert assessment.decision is QualificationDecision.DISQUALIFIED
+    assert assessment.restriction == "country KP (North Korea) is under a trade restriction"
+
+
+def test_rule_findings_list_every_reason() -> None:
+    rules = QualificationRules(required_fields=["email", "company", "title"])
+    assessment = assess(Lead(email="kim@pyongyang.example"), rules)
+    assert assessment.reasons == ["missing company", "missing title"]
+    assert assessment.restriction is None

@@ -7,8 +7,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from workflows.sale import SaleWorkflow
-from workflows.support import CustomerSupportWorkflow
+from workflows.sale.workflow import SaleWorkflow
+from workflows.support.workflow import CustomerSupportWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
 

@@ -13,7 +13,7 @@ from tests.workflows.helpers import drive_to_proposal, new_lead, start, wait_for
 @pytest.mark.parametrize(
     ("fields", "reason_part"),
     [
-        ({"country": "RU"}, "country RU is under a trade restriction"),
+        ({"country": "RU"}, "country RU (Russian Federation) is under a trade restriction"),
         ({"email": "visitor@mailinator.com"}, "email domain mailinator.com is blocked"),
         ({"email": "no-at-sign.example"}, "invalid email"),
         ({"company": None}, "missing company"),

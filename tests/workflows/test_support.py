@@ -12,7 +12,9 @@ from sales.state import SupportState
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import default_playbook, new_lead
-from workflows.support import CustomerSupportWorkflow
+from workflows.sale import api as sale_api
+from workflows.support import api as support_api
+from workflows.support.workflow import CustomerSupportWorkflow
 
 
 async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_closed(
@@ -26,10 +28,10 @@ async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_c
             SupportInput(
                 lead=lead,
                 playbook=playbook,
-                sale_workflow_id=lead.sale_workflow_id,
+                sale_workflow_id=sale_api.workflow_id(lead.lead_id),
                 order_number="PO-9",
             ),
-            id=lead.support_workflow_id,
+            id=support_api.workflow_id(lead.lead_id),
             task_queue=settings.task_queue,
         )
     welcome = await smtp.inbox.wait_for(lambda _: "welcome" in smtp.inbox.steps(lead.email))
@@ -67,10 +69,10 @@ async def test_a_long_customer_life_continues_as_new_with_everything_carried(
         SupportInput(
             lead=lead,
             playbook=default_playbook(),
-            sale_workflow_id=lead.sale_workflow_id,
+            sale_workflow_id=sale_api.workflow_id(lead.lead_id),
             history_limit=20,
         ),
-        id=lead.support_workflow_id,
+        id=support_api.workflow_id(lead.lead_id),
         task_queue=settings.task_queue,
     )
     first_run = handle.result_run_id

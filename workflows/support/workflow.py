@@ -13,8 +13,8 @@ from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
     from sales.events import (
-        SUPPORT_SIGNALS,
         AccountClosed,
+        Event,
         FeedbackReceived,
         OrderFulfilled,
         TicketOpened,
@@ -31,9 +31,10 @@ with workflow.unsafe.imports_passed_through():
 from workflows import search_attributes as sa
 from workflows.emailing import Undeliverable, send_email
 from workflows.inbox import EventInbox, Received
+from workflows.support import api
 
 
-@workflow.defn(name="CustomerSupportWorkflow")
+@workflow.defn(name=api.WORKFLOW_TYPE)
 class CustomerSupportWorkflow:
     """Welcomes the customer, follows fulfilment, checks in on a cadence, ends on account_closed."""
 
@@ -47,12 +48,12 @@ class CustomerSupportWorkflow:
             sale_workflow_id=input.sale_workflow_id,
             order_number=input.order_number,
         )
-        self._inbox: list[Received] = []
+        self._inbox: list[Received[Event]] = []
         self._events = EventInbox(
-            SUPPORT_SIGNALS, self._state.rejected_events, self._state.seen_event_ids
+            api.MESSAGES, self._state.rejected_events, self._state.seen_event_ids
         )
 
-    @workflow.query(name="state")
+    @workflow.query(name=api.STATE_QUERY)
     def state(self) -> SupportState:
         """The customer's support: orders fulfilled, tickets, feedback, emails, next check-in."""
         return self._state
@@ -74,7 +75,7 @@ class CustomerSupportWorkflow:
         """Runs until the account is closed; returns the final state."""
         state = self._state
         if input.carried_state is None:
-            updates = [sa.SALES_STAGE.value_set("SUPPORT")]
+            updates = [sa.SALES_STAGE.value_set(api.STAGE)]
             # Added after the first release: support workflows already running replay without it.
             if workflow.patched("support-lead-attributes"):
                 updates += sa.lead_attribute_updates(input.lead, input.playbook.name)
@@ -108,7 +109,7 @@ class CustomerSupportWorkflow:
         too_long = info.get_current_history_length() > self._input.history_limit
         return too_long or info.is_continue_as_new_suggested()
 
-    def _apply(self, received: Received) -> None:
+    def _apply(self, received: Received[Event]) -> None:
         state = self._state
         event = received.event
         now = received.at

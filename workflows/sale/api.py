@@ -1,0 +1,93 @@
+"""The contract of `SaleWorkflow`: what callers, the gateway and tests use to reach a sale.
+
+Workflow id scheme, task queue, the `state` query, every message with its payload
+model (seller commands are also updates), the answer to a command, and the
+search attributes a sale carries. Names are spelled here once.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from sales import events as ev
+
+from workflows import search_attributes as sa
+from workflows.messages import Message, Messages
+
+WORKFLOW_TYPE = "SaleWorkflow"
+TASK_QUEUE = "sales"
+STATE_QUERY = "state"
+
+
+def workflow_id(lead_id: str) -> str:
+    """`sale-<lead_id>`: the id outside systems use to reach a lead's sale."""
+    return f"sale-{lead_id}"
+
+
+LEAD_QUALIFIED = Message("lead_qualified", ev.LeadQualified, command=True)
+CONTACT_RESPONDED = Message("contact_responded", ev.ContactResponded)
+INTEREST_EXPRESSED = Message("interest_expressed", ev.InterestExpressed)
+NEEDS_IDENTIFIED = Message("needs_identified", ev.NeedsIdentified, command=True)
+DISCOUNT_APPROVED = Message("discount_approved", ev.DiscountApproved, command=True)
+REVISION_REQUESTED = Message("revision_requested", ev.RevisionRequested, command=True)
+PROPOSAL_ACCEPTED = Message("proposal_accepted", ev.ProposalAccepted)
+PROPOSAL_REJECTED = Message("proposal_rejected", ev.ProposalRejected)
+CONTRACT_SIGNED = Message("contract_signed", ev.ContractSigned)
+ORDER_PLACED = Message("order_placed", ev.OrderPlaced)
+EMAIL_BOUNCED = Message("email_bounced", ev.EmailBounced)
+UNSUBSCRIBED = Message("unsubscribed", ev.Unsubscribed)
+MARK_LOST = Message("mark_lost", ev.MarkLost, command=True)
+# Gates of the playbook's process.
+EXPORT_LICENSE_GRANTED = Message("export_license_granted", ev.ExportLicenseGranted, command=True)
+EXPORT_LICENSE_DENIED = Message("export_license_denied", ev.ExportLicenseDenied, command=True)
+CREDIT_APPROVED = Message("credit_approved", ev.CreditApproved, command=True)
+CONTRACT_REDLINED = Message("contract_redlined", ev.ContractRedlined, command=True)
+LEGAL_APPROVED = Message("legal_approved", ev.LegalApproved, command=True)
+TENDER_AWARDED = Message("tender_awarded", ev.TenderAwarded, command=True)
+TENDER_LOST = Message("tender_lost", ev.TenderLost, command=True)
+
+MESSAGES = Messages(
+    LEAD_QUALIFIED,
+    CONTACT_RESPONDED,
+    INTEREST_EXPRESSED,
+    NEEDS_IDENTIFIED,
+    DISCOUNT_APPROVED,
+    REVISION_REQUESTED,
+    PROPOSAL_ACCEPTED,
+    PROPOSAL_REJECTED,
+    CONTRACT_SIGNED,
+    ORDER_PLACED,
+    EMAIL_BOUNCED,
+    UNSUBSCRIBED,
+    MARK_LOST,
+    EXPORT_LICENSE_GRANTED,
+    EXPORT_LICENSE_DENIED,
+    CREDIT_APPROVED,
+    CONTRACT_REDLINED,
+    LEGAL_APPROVED,
+    TENDER_AWARDED,
+    TENDER_LOST,
+)
+
+
+class CommandAnswer(BaseModel):
+    """What a seller command's update answers once accepted: applied now, or kept for its step."""
+
+    status: Literal["applied", "kept"]
+    detail: str
+
+
+SEARCH_ATTRIBUTES = (
+    sa.SALES_STAGE,
+    sa.LEAD_SOURCE,
+    sa.SALES_OWNER,
+    sa.INDUSTRY,
+    sa.PLAYBOOK,
+    sa.PLAYBOOK_VERSION,
+    sa.LEAD_COMPANY,
+    sa.DEAL_VALUE,
+    sa.LOST_REASON,
+    sa.NEXT_ACTION_AT,
+)

@@ -1,0 +1,39 @@
+"""The one style of every stage and gate: a class that runs its part of a sale through its book."""
+
+from datetime import timedelta
+from typing import ClassVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from sales.events import Event
+    from sales.process import StepName
+
+from workflows.sale.book import SaleBook
+
+ACTIVITY_TIMEOUT = timedelta(minutes=2)
+
+
+class Step:
+    """One step of a playbook's process: a stage of the sales pattern, or a gate inside one.
+
+    `run` waits for events, runs activities and changes the sale through its book;
+    it raises `SaleEnded` when the sale is lost here. `refuse` answers a seller
+    command (an update) this step would not apply now, with the reason.
+    """
+
+    name: ClassVar[StepName]
+
+    def __init__(self, book: SaleBook) -> None:
+        self.book = book
+
+    def entry_note(self) -> str:
+        """What the timeline says when this step takes the sale into a new stage."""
+        return ""
+
+    async def run(self) -> None:
+        raise NotImplementedError
+
+    def refuse(self, event: Event) -> str | None:
+        """Why this step refuses `event` now; None to accept it."""
+        return None

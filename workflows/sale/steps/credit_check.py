@@ -1,0 +1,60 @@
+"""Gate credit_check: above an amount, the buyer's credit is checked by rules or by a person."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.credit import check_credit
+    from sales.events import CreditApproved
+    from sales.gates import CreditCheckGate
+    from sales.process import StepName
+    from sales.requests import CreditCheckRequest
+    from sales.stages import LostReason
+    from sales.state import GateStatus
+
+from workflows.sale.book import SaleEnded
+from workflows.sale.steps.base import ACTIVITY_TIMEOUT, Step
+
+
+class CreditCheck(Step):
+    """The rules approve or refer to a person; a person's `credit_approved` decides a referral."""
+
+    name = StepName.CREDIT_CHECK
+
+    async def run(self) -> None:
+        book = self.book
+        policy = book.playbook.gates.credit_check or CreditCheckGate()
+        quote = book.state.quotes[-1]
+        net, currency = quote.totals.net, quote.currency
+        if not policy.applies(net):
+            book.skip_gate(
+                self.name, f"{currency} {net} is below the {policy.above} that is checked"
+            )
+            return
+        record = book.open_gate(self.name, f"credit for {currency} {net}", amount=str(net))
+        decision = await workflow.execute_activity(
+            check_credit,
+            CreditCheckRequest(lead=book.lead, playbook=book.playbook, net=net, currency=currency),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            summary="apply the playbook's credit rules",
+        )
+        if decision.approved:
+            book.decide_gate(record, GateStatus.PASSED, by="rules", notes=decision.reason)
+            return
+        record.notes = f"referred: {decision.reason}"
+        due = book.expect(
+            f"a person decides on credit for {currency} {net} (credit_approved)", policy.timeout
+        )
+        received = await book.next(CreditApproved, due)
+        if received is None:
+            notes = f"no credit decision in time ({decision.reason})"
+            book.decide_gate(record, GateStatus.FAILED, notes=notes)
+            raise SaleEnded(policy.lost_reason, notes)
+        book.applied(received)
+        event = received.event
+        limit = str(event.credit_limit) if event.credit_limit is not None else None
+        if not event.approved:
+            notes = "credit refused" + (f": {event.reason}" if event.reason else "")
+            book.decide_gate(record, GateStatus.FAILED, by=event.approved_by, notes=notes)
+            raise SaleEnded(LostReason.CREDIT_DENIED, notes)
+        notes = "credit approved" + (f": {event.reason}" if event.reason else "")
+        book.decide_gate(record, GateStatus.PASSED, by=event.approved_by, notes=notes, limit=limit)

@@ -1,0 +1,62 @@
+"""Gate export_license: dual-use goods to a listed destination wait for a licence."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from sales.events import ExportLicenseDenied, ExportLicenseGranted
+    from sales.gates import ExportLicenseGate
+    from sales.process import StepName
+    from sales.stages import LostReason
+    from sales.state import GateStatus
+
+from workflows.sale.book import SaleEnded
+from workflows.sale.steps.base import Step
+
+
+class ExportLicense(Step):
+    """Skipped when nothing needs a licence; else granted, denied (lost) or timed out (lost)."""
+
+    name = StepName.EXPORT_LICENSE
+
+    async def run(self) -> None:
+        book = self.book
+        policy = book.playbook.gates.export_license or ExportLicenseGate(destinations=["KP"])
+        quote = book.state.quotes[-1]
+        country = book.lead.country
+        controlled = [line.sku for line in quote.lines if line.dual_use or policy.all_goods]
+        if not policy.needs_license(country, [line.dual_use for line in quote.lines]):
+            why = f"no licence needed for {country or 'an unknown country'}"
+            book.skip_gate(self.name, why if not controlled else f"{why}: not a listed destination")
+            return
+        goods = ", ".join(controlled)
+        record = book.open_gate(
+            self.name,
+            f"export licence for {goods} to {country}",
+            destination=country,
+            goods=controlled,
+        )
+        due = book.expect(
+            f"export licence for {goods} to {country} (export_license_granted or _denied)",
+            policy.timeout,
+        )
+        received = await book.next_of((ExportLicenseGranted, ExportLicenseDenied), due)
+        if received is None:
+            notes = f"no export licence decision for {country} in time"
+            book.decide_gate(record, GateStatus.FAILED, notes=notes)
+            raise SaleEnded(policy.lost_reason, notes)
+        book.applied(received)
+        event = received.event
+        if isinstance(event, ExportLicenseDenied):
+            notes = f"export licence for {country} denied" + (
+                f": {event.reason}" if event.reason else ""
+            )
+            book.decide_gate(record, GateStatus.FAILED, by=event.by, notes=notes)
+            raise SaleEnded(LostReason.EXPORT_DENIED, notes)
+        if isinstance(event, ExportLicenseGranted):
+            book.decide_gate(
+                record,
+                GateStatus.PASSED,
+                by=event.granted_by,
+                notes=f"licence {event.license_number} granted",
+                license_number=event.license_number,
+            )

@@ -1,0 +1,149 @@
+"""Pricing and rendering quote versions, shared by the needs analysis, proposal and tender steps."""
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.documents import DocumentActivities
+    from sales.events import ItemOfInterest, NeedsIdentified
+    from sales.playbook import PurchasingProcedure
+    from sales.quote import Quote
+    from sales.requests import QuoteRequest
+    from sales.stages import LostReason
+
+from workflows.sale.book import SaleBook, SaleEnded
+from workflows.sale.steps.base import ACTIVITY_TIMEOUT
+
+
+class PricingFailed(Exception):
+    """The items of a request cannot be priced (unknown sku, no price in the currency)."""
+
+
+async def prepare_quote(
+    book: SaleBook,
+    needs: NeedsIdentified,
+    procedure: PurchasingProcedure,
+    items: list[ItemOfInterest],
+    *,
+    discount_percent: Decimal | None = None,
+    discount_amount: Decimal | None = None,
+    notes: str | None = None,
+) -> Quote:
+    """Price and render the next quote version; PricingFailed names what cannot be priced."""
+    request = QuoteRequest(
+        workflow_id=book.state.workflow_id,
+        lead=book.lead,
+        playbook=book.playbook,
+        version=len(book.state.quotes) + 1,
+        issued_on=workflow.now().date(),
+        items=items,
+        discount_percent=discount_percent or Decimal(0),
+        discount_amount=discount_amount,
+        purchasing_procedure=procedure,
+        needs=needs,
+        notes=notes,
+    )
+    try:
+        return await workflow.execute_activity_method(
+            DocumentActivities.prepare_quote,
+            request,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            summary=f"price and render quote v{request.version}",
+        )
+    except ActivityError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "PricingError":
+            raise PricingFailed(f"cannot be quoted: {cause.message}") from err
+        raise
+
+
+async def reprice(
+    book: SaleBook,
+    current: Quote,
+    *,
+    items: list[ItemOfInterest] | None = None,
+    discount_percent: Decimal | None = None,
+    discount_amount: Decimal | None = None,
+    notes: str | None = None,
+) -> Quote:
+    """A new version of `current`, with whatever the revision changes."""
+    totals = current.totals
+    if discount_percent is None and discount_amount is None:
+        amount_based = not totals.discount_percent and totals.discount
+        discount_percent = None if amount_based else totals.discount_percent
+        discount_amount = totals.discount if amount_based else None
+    lines = items or [
+        ItemOfInterest(
+            sku=line.sku,
+            quantity=line.quantity,
+            discount_percent=line.discount_percent or None,
+            discount_amount=line.discount_amount or None,
+        )
+        for line in current.lines
+    ]
+    needs = book.state.needs
+    if needs is None:  # a sale always records its needs before its first quote
+        raise ApplicationError("no needs recorded to reprice from", non_retryable=True)
+    return await prepare_quote(
+        book,
+        needs,
+        current.purchasing_procedure,
+        lines,
+        discount_percent=discount_percent,
+        discount_amount=discount_amount,
+        notes=notes,
+    )
+
+
+async def priced_needs(book: SaleBook, due: datetime) -> tuple[NeedsIdentified, Quote]:
+    """The prospect's needs and their first quote; needs that cannot be priced are rejected."""
+    while True:
+        received = await book.next(NeedsIdentified, due)
+        if received is None:
+            raise SaleEnded(LostReason.STALLED, "needs were not identified in time")
+        needs = received.event
+        try:
+            quote = await prepare_quote(
+                book,
+                needs,
+                needs.purchasing_procedure or book.playbook.proposal.default_purchasing_procedure,
+                needs.items,
+                discount_percent=needs.discount_percent,
+                discount_amount=needs.discount_amount,
+            )
+        except PricingFailed as err:
+            book.reject(received, str(err))
+            continue
+        book.applied(received)
+        book.needs_recorded(needs)
+        return needs, quote
+
+
+async def first_offer(book: SaleBook) -> Quote:
+    """The quote an offer step starts from: priced by the needs analysis, or from the lead's items,
+    or from the needs a seller records now (playbooks without a needs analysis)."""
+    if book.draft is not None:
+        return book.draft
+    lead_items = book.lead.items
+    if lead_items:
+        needs = NeedsIdentified(summary="items ordered with the lead", items=lead_items)
+        procedure = book.playbook.proposal.default_purchasing_procedure
+        try:
+            quote = await prepare_quote(book, needs, procedure, lead_items)
+        except PricingFailed as err:
+            book.note(f"the lead's items {err}; waiting for needs_identified")
+        else:
+            book.needs_recorded(needs)
+            return quote
+    due = book.expect(
+        "seller records needs and items (needs_identified)", book.playbook.needs_analysis.timeout
+    )
+    return (await priced_needs(book, due))[1]
+
+
+def expiry(quote: Quote) -> datetime:
+    """The end (UTC) of the quote's printed validity date: what the buyer reads is what holds."""
+    return datetime.combine(quote.valid_until + timedelta(days=1), time(0), tzinfo=UTC)

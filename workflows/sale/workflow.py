@@ -1,0 +1,98 @@
+"""SaleWorkflow: one lead's whole sale, through the steps its playbook lists, to WON or LOST.
+
+Signals arrive through one dynamic handler that takes raw payloads, so a
+malformed or early event is never dropped: it is applied once, kept for its
+step, or recorded in `rejected_events`. Seller commands are also updates
+(one dynamic handler with a validator), so their sender hears at once whether
+they were accepted. Message names and payloads are in `workflows.sale.api`.
+"""
+
+from collections.abc import Sequence
+
+from temporalio import workflow
+from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from sales.events import Event
+    from sales.requests import SaleInput, SupportInput
+    from sales.stages import SalesStage
+    from sales.state import SaleOutcome, SaleState
+
+from workflows.inbox import Received
+from workflows.sale import api
+from workflows.sale.book import SaleBook, SaleEnded
+from workflows.sale.steps import build_steps
+from workflows.support import api as support_api
+from workflows.support.workflow import CustomerSupportWorkflow
+
+
+@workflow.defn(name=api.WORKFLOW_TYPE)
+class SaleWorkflow:
+    """Runs one lead through the steps of its playbook; ends WON (support started) or LOST."""
+
+    @workflow.init
+    def __init__(self, input: SaleInput) -> None:
+        self._book = SaleBook(input)
+        self._steps = build_steps(self._book)
+
+    @workflow.query(name=api.STATE_QUERY)
+    def state(self) -> SaleState:
+        """The whole sale: stage, steps, gates, timeline, quotes, documents, emails, events."""
+        pending = [received.signal for received in self._book.kept]
+        return self._book.state.model_copy(update={"pending_events": pending})
+
+    @workflow.signal(dynamic=True)
+    def receive(self, name: str, args: Sequence[RawValue]) -> None:
+        """Every event: validated, de-duplicated by event_id, then kept, applied or rejected."""
+        self._book.receive(name, args)
+
+    @workflow.update(dynamic=True)
+    async def command(self, name: str, args: Sequence[RawValue]) -> api.CommandAnswer:
+        """A seller command: answered once applied, or kept for the step that applies it."""
+        return await self._book.command(name, args)
+
+    @command.validator
+    def validate_command(self, name: str, args: Sequence[RawValue]) -> None:
+        """Refuses, with the reason, a command that would be rejected now; records nothing."""
+        step = self._steps[self._book.current] if self._book.current >= 0 else None
+        refusal = self._book.refusal(name, args, step.refuse if step else lambda _: None)
+        if refusal is not None:
+            raise ApplicationError(f"refused: {refusal}", type="CommandRefused")
+
+    @workflow.run
+    async def run(self, input: SaleInput) -> SaleOutcome:
+        """Qualify, and then each step of the playbook; or lose with a reason."""
+        book = self._book
+        book.upsert_lead_attributes()
+        try:
+            for index, step in enumerate(self._steps):
+                book.begin(index, step.entry_note())
+                await step.run()
+        except SaleEnded as ended:
+            outcome = book.lost(ended)
+        else:
+            outcome = await self._win()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return outcome
+
+    async def _win(self) -> SaleOutcome:
+        book = self._book
+        book.enter(SalesStage.WON, "the prospect is a customer")
+        support_id = support_api.workflow_id(book.lead.lead_id)
+        await workflow.start_child_workflow(
+            CustomerSupportWorkflow.run,
+            SupportInput(
+                lead=book.lead,
+                playbook=book.playbook,
+                sale_workflow_id=book.state.workflow_id,
+                order_number=book.state.order.order_number if book.state.order else None,
+            ),
+            id=support_id,
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            static_summary=f"Support for {book.lead.company or book.lead.contact_name}",
+        )
+        return book.won(support_id)
+
+
+__all__ = ["Event", "Received", "SaleWorkflow"]

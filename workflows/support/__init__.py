@@ -1,0 +1,1 @@
+"""CustomerSupportWorkflow: its contract (`api`) and the workflow."""
