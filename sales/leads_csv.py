@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from sales.errors import describe
+from sales.items import parse_items
 from sales.lead import Lead
 
-KNOWN_COLUMNS = set(Lead.model_fields)
+# Besides the lead's own fields: `items` (`SKU=QTY; SKU=QTY`) and `playbook` (per row).
+KNOWN_COLUMNS = set(Lead.model_fields) | {"playbook"}
 
 
 @dataclass(frozen=True)
@@ -24,11 +26,24 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class LeadRow:
+    """A lead read from a row, with the playbook the row names (None: the command's default)."""
+
+    line: int
+    lead: Lead
+    playbook: str | None = None
+
+
+@dataclass(frozen=True)
 class ParsedLeads:
     """The leads a file holds and the rows that could not be read; nothing is dropped silently."""
 
-    leads: list[Lead]
+    rows: list[LeadRow]
     errors: list[RowError]
+
+    @property
+    def leads(self) -> list[Lead]:
+        return [row.lead for row in self.rows]
 
 
 class LeadFileError(ValueError):
@@ -46,7 +61,7 @@ def parse_leads(text: str, default_source: str | None = None) -> ParsedLeads:
         raise LeadFileError(
             f"unknown columns {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_COLUMNS))}"
         )
-    leads: list[Lead] = []
+    rows: list[LeadRow] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for row in reader:
@@ -55,17 +70,20 @@ def parse_leads(text: str, default_source: str | None = None) -> ParsedLeads:
         if None in row:
             errors.append(RowError(line, "more values than columns"))
             continue
-        fields = {k: v for k, v in values.items() if v}
+        fields: dict[str, object] = {k: v for k, v in values.items() if v}
+        playbook = fields.pop("playbook", None)
         if default_source and "source" not in fields:
             fields["source"] = default_source
         try:
+            fields["items"] = parse_items(str(fields.get("items", "")))
             lead = Lead.model_validate(fields)
-        except ValidationError as err:
-            errors.append(RowError(line, describe(err)))
+        except ValueError as err:  # pydantic's ValidationError included
+            problem = describe(err) if isinstance(err, ValidationError) else f"items: {err}"
+            errors.append(RowError(line, problem))
             continue
         if lead.lead_id in seen:
             errors.append(RowError(line, f"same lead as line {seen[lead.lead_id]} ({lead.email})"))
             continue
         seen[lead.lead_id] = line
-        leads.append(lead)
-    return ParsedLeads(leads=leads, errors=errors)
+        rows.append(LeadRow(line=line, lead=lead, playbook=str(playbook) if playbook else None))
+    return ParsedLeads(rows=rows, errors=errors)

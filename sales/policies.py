@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from sales.config import Percent, Section, Wait
+from sales.config import OptionalWait, Percent, Section, Wait
 from sales.countries import CountryCode
 
 
@@ -151,8 +151,8 @@ class ProposalPolicy(Section):
     """Quote validity, reminders and discount approval."""
 
     validity: Wait = timedelta(days=30)
-    reminder_before_expiry: Wait | None = Field(
-        default=timedelta(days=7), description="none: no reminder"
+    reminder_before_expiry: OptionalWait = Field(
+        default=timedelta(days=7), description='"none": no reminder'
     )
     discount_approval_threshold: Percent = Decimal(10)
     approval_timeout: Wait = timedelta(days=7)

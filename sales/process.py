@@ -60,6 +60,8 @@ class StepKind:
     stage: SalesStage | None
     gate: bool
     takes: tuple[type[Event], ...]
+    emails: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
 
 
 _KINDS = (
@@ -76,6 +78,7 @@ _KINDS = (
         SalesStage.CONTACT,
         False,
         (ContactResponded, InterestExpressed),
+        emails=("intro", "follow_up"),
     ),
     StepKind(
         StepName.NEEDS_ANALYSIS,
@@ -83,6 +86,8 @@ _KINDS = (
         SalesStage.NEEDS_ANALYSIS,
         False,
         (NeedsIdentified,),
+        emails=("orientation",),
+        documents=("quote", "proposal"),
     ),
     StepKind(
         StepName.PROPOSAL,
@@ -90,6 +95,8 @@ _KINDS = (
         SalesStage.PROPOSAL,
         False,
         (DiscountApproved, RevisionRequested, ProposalAccepted, ProposalRejected),
+        emails=("proposal", "proposal_reminder", "discount_approval_request"),
+        documents=("quote", "proposal"),
     ),
     StepKind(
         StepName.TENDER,
@@ -97,6 +104,8 @@ _KINDS = (
         SalesStage.PROPOSAL,
         True,
         (DiscountApproved, TenderAwarded, TenderLost),
+        emails=("tender_bid", "discount_approval_request"),
+        documents=("quote", "proposal", "tender_bid"),
     ),
     StepKind(
         StepName.EXPORT_LICENSE,
@@ -118,6 +127,8 @@ _KINDS = (
         SalesStage.CONTRACT,
         True,
         (ContractRedlined, LegalApproved),
+        emails=("contract_review",),
+        documents=("contract",),
     ),
     StepKind(
         StepName.CONTRACT,
@@ -125,6 +136,8 @@ _KINDS = (
         SalesStage.CONTRACT,
         False,
         (ContractSigned,),
+        emails=("contract", "contract_reminder"),
+        documents=("contract",),
     ),
     StepKind(
         StepName.CLOSING,
@@ -137,6 +150,9 @@ _KINDS = (
 
 STEP_KINDS: dict[StepName, StepKind] = {kind.name: kind for kind in _KINDS}
 GATES = tuple(kind.name for kind in _KINDS if kind.gate and kind.name is not StepName.TENDER)
+
+# Emails every won sale sends from its support workflow, whatever the process.
+SUPPORT_EMAILS = ("welcome", "check_in")
 
 # The process of every playbook that does not list its own: the sales pattern in full.
 CLASSIC_STEPS: tuple[StepName, ...] = (

@@ -59,15 +59,16 @@ async def test_importing_the_same_csv_twice_starts_each_sale_once(
         encoding="utf-8",
     )
     first = await run_starter(env, settings, "import", str(csv), "--source", "convention:test")
-    assert "2 started, 0 already had a sale, 2 rows rejected" in first.stdout, (
+    assert "2 started, 0 already had a sale, 2 rows rejected" in first.stderr, (
         first.stdout + first.stderr
     )
-    assert "line 4: more values than columns" in first.stdout
-    assert "line 5: same lead as line 2" in first.stdout
+    assert "line 4: more values than columns" in first.stderr
+    assert "line 5: same lead as line 2" in first.stderr
+    assert first.stdout.count("started  sale-") == 2
     assert first.returncode == 1
 
     second = await run_starter(env, settings, "import", str(csv))
-    assert "0 started, 2 already had a sale" in second.stdout, second.stdout + second.stderr
+    assert "0 started, 2 already had a sale" in second.stderr, second.stdout + second.stderr
 
 
 async def test_lead_command_prints_the_workflow_id_and_refuses_a_second_sale(
@@ -90,7 +91,7 @@ async def test_lead_command_prints_the_workflow_id_and_refuses_a_second_sale(
     again = await run_starter(
         env, settings, "lead", "--email", email, "--lead-id", f"jane-{settings.task_queue}"
     )
-    assert "already has a sale; nothing started" in again.stdout
+    assert "already has a sale; nothing started" in again.stderr
 
 
 async def test_signal_with_a_bad_payload_is_refused_before_anything_is_sent(
@@ -106,7 +107,8 @@ async def test_signal_with_a_bad_payload_is_refused_before_anything_is_sent(
         '{"summary": "x", "items": []}',
     )
     assert result.returncode == 2
-    assert "items: List should have at least 1 item" in result.stdout
+    assert "items: List should have at least 1 item" in result.stderr
+    assert result.stdout == ""
     result = await run_starter(
         env,
         settings,
@@ -116,9 +118,9 @@ async def test_signal_with_a_bad_payload_is_refused_before_anything_is_sent(
         "--json",
         '{"summary": "x", "items": [{"sku": "NOPE", "quantity": 1}]}',
     )
-    assert "unknown sku NOPE" in result.stdout
+    assert "unknown sku NOPE" in result.stderr
     result = await run_starter(env, settings, "signal", "nobody", "contract_sighned")
-    assert "unknown event 'contract_sighned'" in result.stdout
+    assert "unknown event 'contract_sighned'" in result.stderr
 
 
 async def test_catalog_json_lists_every_sku(env: WorkflowEnvironment, settings: Settings) -> None:

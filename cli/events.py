@@ -1,0 +1,155 @@
+"""Telling a sale what happened (signals, and seller commands as updates) and reading its state."""
+
+import argparse
+import asyncio
+import json
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateStage as Stage
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from cli.output import Refused, UsageError, err, out
+from sales.catalog import load_catalog
+from sales.errors import describe
+from sales.events import NeedsIdentified, RevisionRequested
+from sales.money import format_money
+from settings import Settings
+from workflows.messages import Message
+from workflows.sale import api as sale_api
+from workflows.support import api as support_api
+
+# How long a command waits for the worker: to accept an update, then to apply it.
+ACCEPT_TIMEOUT = 30.0
+APPLY_TIMEOUT = 30.0
+
+
+def message_for(event: str) -> Message[Any]:
+    message = sale_api.MESSAGES.get(event) or support_api.MESSAGES.get(event)
+    if message is None:
+        known = ", ".join([*sale_api.MESSAGES.names(), *support_api.MESSAGES.names()])
+        raise UsageError(f"unknown event {event!r}; known: {known}")
+    return message
+
+
+def workflow_id_for(target: str, event: str | None = None) -> str:
+    """`sale-x` and `support-x` pass through; a bare lead id goes to the sale (or support)."""
+    if target.startswith(("sale-", "support-")):
+        return target
+    if event is not None and support_api.MESSAGES.get(event) is not None:
+        return support_api.workflow_id(target)
+    return sale_api.workflow_id(target)
+
+
+def validate_payload(event: str, raw: str, settings: Settings) -> dict[str, Any]:
+    """The payload as JSON, checked with the same model the workflow uses; UsageError if bad."""
+    model = message_for(event).model
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--json is not valid JSON: {error}") from None
+    try:
+        payload = model.model_validate(data)
+    except ValidationError as error:
+        raise UsageError(f"{event}: invalid payload: {describe(error)}") from None
+    if isinstance(payload, NeedsIdentified | RevisionRequested) and payload.items:
+        catalog = load_catalog(settings.catalog_path)
+        unknown = [i.sku for i in payload.items if catalog.get(i.sku) is None]
+        if unknown:
+            raise UsageError(
+                f"{event}: unknown sku {', '.join(unknown)} (see `starter.py catalog`)"
+            )
+    return dict(payload.model_dump(mode="json", exclude_none=True))
+
+
+async def cmd_signal(client: Client, settings: Settings, args: argparse.Namespace) -> int:
+    payload = validate_payload(args.event, args.json, settings)
+    workflow_id = workflow_id_for(args.target, args.event)
+    handle = client.get_workflow_handle(workflow_id)
+    message = message_for(args.event)
+    try:
+        if message.command and workflow_id.startswith("sale-"):
+            return await _command(handle, args.event, payload)
+        await handle.signal(args.event, payload)
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise UsageError(
+                f"{workflow_id}: no such sale, or it has ended ({error.message})"
+            ) from None
+        raise UsageError(f"{workflow_id}: {error.message}") from None
+    err.print(f"sent {args.event} to {workflow_id}")
+    return 0
+
+
+async def _command(handle: Any, event: str, payload: dict[str, Any]) -> int:
+    """A seller command as an update: accepted (applied or kept) or refused with the reason."""
+    try:
+        update = await asyncio.wait_for(
+            handle.start_update(
+                event, payload, wait_for_stage=Stage.ACCEPTED, result_type=sale_api.CommandAnswer
+            ),
+            timeout=ACCEPT_TIMEOUT,
+        )
+        answer: sale_api.CommandAnswer = await asyncio.wait_for(
+            update.result(), timeout=APPLY_TIMEOUT
+        )
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise Refused(f"{event} to {handle.id}: {reason.removeprefix('refused: ')}") from None
+    except TimeoutError:
+        err.print(f"{event} to {handle.id}: no answer in time; is a worker running?")
+        return 3
+    out.print(f"accepted: {answer.detail}")
+    return 0
+
+
+async def cmd_status(client: Client, settings: Settings, args: argparse.Namespace) -> int:
+    workflow_id = workflow_id_for(args.target)
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        state: dict[str, Any] = await handle.query(sale_api.STATE_QUERY, result_type=dict)
+    except RPCError as error:
+        missing = error.status is RPCStatusCode.NOT_FOUND
+        hint = "" if missing else " (a query needs a running worker)"
+        raise UsageError(f"{workflow_id}: {error.message}{hint}") from None
+    except WorkflowQueryFailedError as error:
+        raise UsageError(f"{workflow_id}: the state query failed: {error}") from None
+    if args.json:
+        print(json.dumps(state, indent=2))
+        return 0
+    print_state(workflow_id, state)
+    return 0
+
+
+def print_state(workflow_id: str, state: dict[str, Any]) -> None:
+    lead = state["lead"]
+    out.print(f"[bold]{workflow_id}[/bold]  {lead.get('company') or ''}  {lead['email']}")
+    stage = state.get("stage", support_api.STAGE)
+    lost = f" ({state['lost_reason']})" if state.get("lost_reason") else ""
+    out.print(f"stage: [bold]{stage}[/bold]{lost}")
+    if state.get("playbook"):
+        version = state.get("playbook_version")
+        out.print(f"playbook: {state['playbook']}" + (f" ({version})" if version else ""))
+    if state.get("support_workflow_id"):
+        out.print(f"support: {state['support_workflow_id']}")
+    if state.get("next_action"):
+        action = state["next_action"]
+        out.print(f"next: {action['description']}  due {action.get('due_at') or '-'}")
+    assessment = state.get("qualification")
+    if assessment:
+        out.print(f"qualification: {assessment['decision']}: {'; '.join(assessment['reasons'])}")
+    for change in state.get("timeline", []):
+        out.print(f"  {change['at'][:19]}  {change['stage']:<15} {change['note']}")
+    for gate in state.get("gates", []):
+        out.print(f"  gate {gate['gate']:<15} {gate['status']:<8} {gate['notes']}")
+    for quote in state.get("quotes", []):
+        total = format_money(Decimal(quote["totals"]["total"]), quote["currency"])
+        out.print(f"  quote {quote['number']}  {total}  valid until {quote['valid_until']}")
+    for email in state.get("emails", []):
+        out.print(f"  email {email['step']:<22} {email['subject']}")
+    for rejected in state.get("rejected_events", []):
+        out.print(f"  [red]rejected[/red] {rejected['signal']}: {rejected['reason']}")
