@@ -69,9 +69,8 @@ def outline(playbook: Playbook, templates_dir: Path) -> Tree:
     steps = playbook.process.steps
     for index, step in enumerate(steps):
         kind = STEP_KINDS[step]
-        label = "gate" if kind.gate else "stage"
-        stage = stage_of(steps, index)
-        node = process.add(f"{index + 1}. [bold]{step}[/bold] ({label} in {stage}): {kind.summary}")
+        where = f"{'gate in' if kind.gate else 'stage'} {stage_of(steps, index)}"
+        node = process.add(f"{index + 1}. [bold]{step}[/bold] ({where}): {kind.summary}")
         for line in _details(playbook, step):
             node.add(escape(line))
         sent = [e for e, by in emails.items() if by == str(step)]

@@ -58,6 +58,9 @@ ALIASES: dict[str, str] = {
     "Vatican": "VA",
     "Vatican City": "VA",
     "Wales": "GB",
+    # Short names in the country's own language that pycountry's translations lack.
+    "Россия": "RU",
+    "Rossiya": "RU",
 }
 
 # Languages whose pycountry translations are trusted enough to read names in; the
@@ -262,6 +265,17 @@ def _suggestion(value: str) -> str | None:
         candidates = {choices[best[0]]} if best else set()
     named = sorted(f"{country_name(code)} ({code})" for code in candidates)
     return " or ".join(named) or None
+
+
+def preload() -> None:
+    """Read pycountry's data and its translations now, once per process.
+
+    A worker calls this at start: leads and playbooks are validated again when a
+    workflow decodes its input, inside Temporal's sandbox, where reading files is
+    not allowed; the index must be built before.
+    """
+    _index()
+    country_name("DE")
 
 
 def country_code(value: str) -> str:

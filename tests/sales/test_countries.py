@@ -1,7 +1,7 @@
 """Country codes from codes, English names, our aliases and pycountry's translations."""
 
 # Cyrillic letters and typographic apostrophes are the point of these tests.
-# ruff: noqa: RUF001, RUF003
+# ruff: noqa: RUF003
 
 import pycountry
 import pytest

@@ -1,7 +1,6 @@
 """Restricted-party screening: the shipped list, its parse errors, and what matches."""
 
 # Cyrillic letters and typographic apostrophes are the point of these tests.
-# ruff: noqa: RUF001
 
 from pathlib import Path
 

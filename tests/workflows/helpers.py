@@ -16,6 +16,7 @@ from sales.stages import SalesStage
 from sales.state import SaleOutcome, SaleState
 from settings import Settings
 from temporal_client import start_sale
+from workflows.sale.api import CommandAnswer
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -134,3 +135,26 @@ async def drive_to_contract(handle: WorkflowHandle[Any, Any]) -> SaleState:
     return await wait_for(
         handle, lambda s: any(e.step == "contract_v1" for e in s.emails), "contract sent"
     )
+
+
+def playbook_named(name: str) -> Playbook:
+    """A shipped playbook, as sales of it run."""
+    return load_playbook(PLAYBOOKS, name)
+
+
+async def command(
+    handle: WorkflowHandle[Any, Any], name: str, payload: dict[str, Any]
+) -> CommandAnswer:
+    """A seller command sent as an update; WorkflowUpdateFailedError when the sale refuses it."""
+    answer: CommandAnswer = await handle.execute_update(name, payload, result_type=CommandAnswer)
+    return answer
+
+
+def sent(state: SaleState) -> list[str]:
+    """The steps of the emails a sale recorded, in order."""
+    return [email.step for email in state.emails]
+
+
+def stages(state: SaleState) -> list[str]:
+    """The stages of the sale's timeline, in order."""
+    return [str(change.stage) for change in state.timeline]

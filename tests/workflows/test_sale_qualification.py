@@ -1,13 +1,17 @@
 """Playbooks where a seller, not the rules alone, decides whether a lead is worth contacting."""
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from sales.playbook import Playbook, QualificationMode
+from sales.requests import SaleInput
 from sales.stages import LostReason, SalesStage
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import default_playbook, new_lead, start, wait_for
+from workflows.sale import api as sale_api
+from workflows.sale.workflow import SaleWorkflow
 
 
 def seller_decides() -> Playbook:
@@ -48,3 +52,81 @@ async def test_seller_disqualifies_the_lead_with_a_reason(
     assert outcome.lost_reason == LostReason.DISQUALIFIED
     assert (await handle.query("state"))["lost_notes"] == "a reseller"
     assert smtp.inbox.to(lead.email) == []
+
+
+@pytest.mark.parametrize(
+    ("country", "code", "name"),
+    [("North Korea", "KP", "North Korea"), ("Iran", "IR", "Iran"), ("Россия", "RU", "Russian")],
+)
+async def test_a_country_given_by_name_is_screened_like_its_code(
+    env: WorkflowEnvironment,
+    worker: Worker,
+    settings: Settings,
+    smtp: SmtpServer,
+    country: str,
+    code: str,
+    name: str,
+) -> None:
+    lead = new_lead(country=country)
+    assert lead.country == code
+    handle = await start(env.client, settings, lead)
+    outcome = await handle.result()
+
+    assert outcome.lost_reason == LostReason.DISQUALIFIED
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.LOST, "lost")
+    assert state.lost_notes is not None
+    assert state.lost_notes.startswith(f"country {code} ({name}")
+    assert "trade restriction" in state.lost_notes
+    assert state.qualification is not None and state.qualification.restriction is not None
+    assert smtp.inbox.to(lead.email) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "matched"),
+    [
+        ({"company": "Волга Прецизионные Приборы"}, "company name"),
+        ({"company": "VOLGA PRECISION INSTRUMENTS LLC"}, "company name"),
+        (
+            {"email": "buyer@mail.volga-precision.example", "company": "Harmless Ltd"},
+            "email domain",
+        ),
+        ({"website": "https://www.orion-dut.example/about", "company": "Orion Traders"}, "website"),
+    ],
+)
+async def test_a_restricted_party_is_disqualified_with_the_list_entry_named(
+    env: WorkflowEnvironment,
+    worker: Worker,
+    settings: Settings,
+    smtp: SmtpServer,
+    fields: dict[str, str],
+    matched: str,
+) -> None:
+    lead = new_lead(**fields)
+    handle = await start(env.client, settings, lead)
+    outcome = await handle.result()
+
+    assert outcome.lost_reason == LostReason.DISQUALIFIED
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.LOST, "lost")
+    notes = state.lost_notes or ""
+    assert matched in notes and ("VPI-001" in notes or "ODT-002" in notes)
+    assert "(fictional sample)" in notes  # the list the entry is on
+    assert smtp.inbox.to(lead.email) == []
+
+
+async def test_a_seller_cannot_override_a_restriction_sent_before_the_rules_ran(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings
+) -> None:
+    lead = new_lead(company="Volga Precision Instruments OOO")
+    handle = await env.client.start_workflow(
+        SaleWorkflow.run,
+        SaleInput(lead=lead, playbook=default_playbook()),
+        id=sale_api.workflow_id(lead.lead_id),
+        task_queue=settings.task_queue,
+        start_signal=sale_api.LEAD_QUALIFIED.name,
+        start_signal_args=[{"qualified": True, "by": "sam.keller", "reason": "I know them"}],
+    )
+    outcome = await handle.result()
+    assert outcome.lost_reason == LostReason.DISQUALIFIED
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.LOST, "lost")
+    assert state.rejected_events[0].signal == "lead_qualified"
+    assert "a restriction no seller may override" in state.rejected_events[0].reason

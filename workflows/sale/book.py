@@ -321,6 +321,11 @@ class SaleBook:
         self.show_details()
         return record
 
+    def note_gate(self, record: GateRecord, notes: str, **details: Any) -> None:
+        record.notes = notes
+        record.details.update(details)
+        self.show_details()
+
     def skip_gate(self, gate: StepName, notes: str) -> None:
         record = self.open_gate(gate, notes)
         self.decide_gate(record, GateStatus.SKIPPED, notes=notes)

@@ -40,7 +40,7 @@ class CreditCheck(Step):
         if decision.approved:
             book.decide_gate(record, GateStatus.PASSED, by="rules", notes=decision.reason)
             return
-        record.notes = f"referred: {decision.reason}"
+        book.note_gate(record, f"referred to a person: {decision.reason}")
         due = book.expect(
             f"a person decides on credit for {currency} {net} (credit_approved)", policy.timeout
         )

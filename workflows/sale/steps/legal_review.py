@@ -64,7 +64,7 @@ class LegalReview(Step):
             if isinstance(event, ContractRedlined):
                 self.rounds += 1
                 book.amended(event.changes)
-                record.details["rounds"] = self.rounds
+                book.note_gate(record, f"redline round {self.rounds}", rounds=self.rounds)
                 draft = await self._send_draft(draft.version + 1)
 
     def _passed(self, record: GateRecord, by: str, notes: str) -> None:

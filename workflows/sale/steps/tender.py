@@ -96,7 +96,12 @@ class Tender(Step):
         except MissedDeadline as missed:
             self._missed(record, deadline, str(missed))
         self.submitted = True
-        record.details.update(bid_number=bid.number, submitted_at=workflow.now().isoformat())
+        book.note_gate(
+            record,
+            f"bid {bid.number} submitted; the award decides",
+            bid_number=bid.number,
+            submitted_at=workflow.now().isoformat(),
+        )
 
     def _in_time(self, record: GateRecord, deadline: datetime, last_moment: datetime) -> None:
         if workflow.now() >= last_moment:
