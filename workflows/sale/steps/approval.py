@@ -15,6 +15,10 @@ from workflows.sale.book import SaleBook, SaleEnded
 from workflows.sale.steps.quoting import PricingFailed, reprice
 
 
+class ApprovalTooLate(Exception):
+    """No approval came before the moment the caller had to go on without one."""
+
+
 def needs_approval(book: SaleBook, quote: Quote) -> bool:
     threshold = book.playbook.proposal.discount_approval_threshold
     return quote.totals.effective_discount_percent > threshold
@@ -23,7 +27,8 @@ def needs_approval(book: SaleBook, quote: Quote) -> bool:
 async def approved(book: SaleBook, quote: Quote, *, by: datetime | None = None) -> Quote:
     """The quote once the manager approves; at the allowed discount, or lost, if not.
 
-    `by` caps the wait (a tender's deadline) when it comes before the playbook's timeout.
+    `by` caps the wait (a tender's deadline) when it comes before the playbook's timeout;
+    ApprovalTooLate when that cap, not the playbook, ended the wait.
     """
     policy = book.playbook.proposal
     threshold = policy.discount_approval_threshold
@@ -42,7 +47,8 @@ async def approved(book: SaleBook, quote: Quote, *, by: datetime | None = None) 
     due = book.expect(
         f"sales manager approves {given}% off (discount_approved)", policy.approval_timeout
     )
-    if by is not None and by < due:
+    capped = by is not None and by < due
+    if by is not None and capped:
         due = by
         book.expect_at(f"sales manager approves {given}% off (discount_approved)", due)
     received = await book.next(DiscountApproved, due)
@@ -51,6 +57,8 @@ async def approved(book: SaleBook, quote: Quote, *, by: datetime | None = None) 
         book.applied(received)
         book.discount_approved(received.event.approver)
         return quote
+    if capped:
+        raise ApprovalTooLate(f"{given}% off {quote.number} was not approved in time")
     if policy.on_approval_timeout is OnApprovalTimeout.WITHOUT_DISCOUNT:
         plain = [ItemOfInterest(sku=line.sku, quantity=line.quantity) for line in quote.lines]
         try:

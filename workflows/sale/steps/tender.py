@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.emailing import MissedDeadline
 from workflows.inbox import Received
 from workflows.sale.book import SaleBook, SaleEnded
-from workflows.sale.steps.approval import approved, needs_approval
+from workflows.sale.steps.approval import ApprovalTooLate, approved, needs_approval
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, Step
 from workflows.sale.steps.quoting import first_offer
 
@@ -53,7 +53,10 @@ class Tender(Step):
             deadline=deadline.isoformat(),
         )
         if needs_approval(book, quote):
-            quote = await approved(book, quote, by=last_moment)
+            try:
+                quote = await approved(book, quote, by=last_moment)
+            except ApprovalTooLate as late:
+                self._missed(record, deadline, f"{late}; the bid was not sent")
         await self._submit(record, quote, deadline, last_moment)
         await self._award(record, quote, deadline)
 

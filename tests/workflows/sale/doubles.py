@@ -1,0 +1,112 @@
+"""Test doubles of every activity, registered under the real names: the fast tier.
+
+They price quotes with the real domain code but write no files and send no
+mail; they record what the workflow asked for, so tests assert on that.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.documents import bid_number, contract_number
+from sales.catalog import load_catalog
+from sales.gates import CreditCheckGate, CreditDecision
+from sales.qualification import Assessment, QualificationDecision, assess
+from sales.quote import Quote, price_lines, quote_number, total_lines
+from sales.requests import (
+    BidDocument,
+    BidRequest,
+    ContractDocument,
+    ContractRequest,
+    CreditCheckRequest,
+    EmailReceipt,
+    EmailRequest,
+    QualificationRequest,
+    QualificationResult,
+    QuoteRequest,
+)
+from settings import ROOT
+
+
+class Doubles:
+    """The activities of the worker, fast and in memory; settable answers where tests need them."""
+
+    def __init__(self) -> None:
+        self.catalog = load_catalog(ROOT / "catalog" / "products.toml")
+        self.emails: list[EmailRequest] = []
+        self.assessment: Assessment | None = None
+        self.credit: CreditDecision | None = None
+
+    def activities(self) -> list[Callable[..., Any]]:
+        return [
+            self.qualify_lead,
+            self.check_credit,
+            self.send_email,
+            self.prepare_quote,
+            self.prepare_contract,
+            self.prepare_bid,
+        ]
+
+    def steps_to(self, address: str) -> list[str]:
+        return [email.step for email in self.emails if email.to == address]
+
+    @activity.defn(name="qualify_lead")
+    async def qualify_lead(self, request: QualificationRequest) -> QualificationResult:
+        found = self.assessment or assess(request.lead, request.playbook.qualification)
+        viable = found.decision is not QualificationDecision.DISQUALIFIED
+        return QualificationResult(viable=viable, reasons=found.reasons, assessment=found)
+
+    @activity.defn(name="check_credit")
+    async def check_credit(self, request: CreditCheckRequest) -> CreditDecision:
+        policy = request.playbook.gates.credit_check or CreditCheckGate()
+        return self.credit or policy.decide(request.net, request.currency, request.lead.country)
+
+    @activity.defn(name="send_email")
+    async def send_email(self, request: EmailRequest) -> EmailReceipt:
+        if request.to.startswith("refused-"):
+            raise ApplicationError(
+                "550 mailbox unknown", type="RecipientRefused", non_retryable=True
+            )
+        self.emails.append(request)
+        return EmailReceipt(
+            to=request.to,
+            subject=f"{request.template} {request.step}",
+            message_id=f"<{request.workflow_id}.{request.step}@test>",
+            sent_at=datetime.now(UTC),
+        )
+
+    @activity.defn(name="prepare_quote")
+    async def prepare_quote(self, request: QuoteRequest) -> Quote:
+        playbook = request.playbook
+        try:
+            lines = price_lines(request.items, self.catalog, playbook, request.lead.country)
+            totals = total_lines(
+                lines, request.discount_percent, playbook.currency, request.discount_amount
+            )
+        except ValueError as err:
+            raise ApplicationError(str(err), type="PricingError", non_retryable=True) from err
+        return Quote(
+            number=quote_number(request.lead.lead_id, request.issued_on, request.version),
+            version=request.version,
+            currency=playbook.currency,
+            issued_on=request.issued_on,
+            valid_until=request.issued_on + timedelta(days=playbook.proposal.validity.days),
+            purchasing_procedure=request.purchasing_procedure,
+            rounding=playbook.proposal.rounding,
+            lines=lines,
+            totals=totals,
+            notes=request.notes,
+        )
+
+    @activity.defn(name="prepare_contract")
+    async def prepare_contract(self, request: ContractRequest) -> ContractDocument:
+        number = contract_number(request.lead.lead_id, request.issued_on.year, request.version)
+        return ContractDocument(number=number, version=request.version, html_path=f"{number}.html")
+
+    @activity.defn(name="prepare_bid")
+    async def prepare_bid(self, request: BidRequest) -> BidDocument:
+        number = bid_number(request.quote.number)
+        return BidDocument(number=number, html_path=f"{number}.html")
