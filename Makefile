@@ -9,7 +9,7 @@ SALESFLOW_UI_PORT ?= 8233
 SALESFLOW_SMTP_PORT ?= 1025
 export SALESFLOW_TEMPORAL_PORT SALESFLOW_UI_PORT SALESFLOW_SMTP_PORT
 
-.PHONY: venv run worker test lint format bench clean
+.PHONY: venv run worker test lint format bench clean histories simulate
 
 venv: $(STAMP)
 
@@ -43,3 +43,13 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache
+
+# Record each playbook's main paths afresh for the replay test (tests/histories/).
+histories: venv
+	$(PY) tests/histories/record.py
+
+# What months of a playbook would bring, in seconds: make simulate PLAYBOOK=enterprise LEADS=50
+PLAYBOOK ?= default
+LEADS ?= 20
+simulate: venv
+	$(PY) starter.py playbook simulate $(PLAYBOOK) --leads $(LEADS)

@@ -13,7 +13,6 @@ from activities.credit import check_credit
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities
 from activities.qualification import QualificationActivities
-from sales import countries
 from settings import Settings
 from temporal_client import connect
 from workflows.sale.workflow import SaleWorkflow
@@ -22,7 +21,6 @@ from workflows.support.workflow import CustomerSupportWorkflow
 
 def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
     """A worker with every workflow and activity, its activities built from `settings`."""
-    countries.preload()
     email = EmailActivities(settings)
     documents = DocumentActivities(settings)
     qualification = QualificationActivities(settings)

@@ -267,19 +267,17 @@ def _suggestion(value: str) -> str | None:
     return " or ".join(named) or None
 
 
-def preload() -> None:
-    """Read pycountry's data and its translations now, once per process.
-
-    A worker calls this at start: leads and playbooks are validated again when a
-    workflow decodes its input, inside Temporal's sandbox, where reading files is
-    not allowed; the index must be built before.
-    """
-    _index()
-    country_name("DE")
+# Read when this module is imported, which is always outside a workflow: a workflow
+# validates its input again when it decodes it, inside Temporal's sandbox, where reading
+# files is refused. Leads and playbooks carry codes once validated, so there a code is
+# all that is ever looked up, and the full index of names is never needed.
+_ALPHA_2 = frozenset(country.alpha_2 for country in pycountry.countries)
 
 
 def country_code(value: str) -> str:
     """The ISO 3166-1 alpha-2 code for a code, English name, alias or translated name."""
+    if value.strip().upper() in _ALPHA_2:
+        return value.strip().upper()
     code = _index().find(value)
     if code is None:
         message = f"unknown country {value!r}: give an ISO 3166 code such as DE or a country name"

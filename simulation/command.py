@@ -26,7 +26,6 @@ from activities.documents import DocumentActivities
 from activities.email import EmailActivities, checked_recipient, message_id
 from activities.qualification import QualificationActivities
 from cli.output import UsageError, err, out
-from sales import countries
 from sales.lead import Lead
 from sales.playbook import Playbook, load_playbook
 from sales.requests import EmailReceipt, EmailRequest
@@ -81,7 +80,6 @@ async def simulate(
 ) -> list[SaleRun]:
     """Every persona's sale, driven to its outcome on a server of its own."""
     binary = Path(sys.executable).parent / "temporal"
-    countries.preload()
     env = await WorkflowEnvironment.start_time_skipping_v2(
         dev_server_existing_path=str(binary),
         data_converter=pydantic_data_converter,

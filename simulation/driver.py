@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -49,6 +49,7 @@ class SaleRun:
     sent: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    history: WorkflowHistory | None = None
 
 
 class Ended(Exception):
@@ -92,7 +93,8 @@ class SaleDriver:
             pass
         with contextlib.suppress(RPCError):  # it may have completed already
             await self.env.fast_forward(self.handle)
-        events = (await self.handle.fetch_history()).events
+        history = await self.handle.fetch_history()
+        events = history.events
         return SaleRun(
             persona=self.persona.name,
             state=await self._state(),
@@ -101,6 +103,7 @@ class SaleDriver:
             sent=self.sent,
             skipped=self.skipped,
             refused=self.refused,
+            history=history,
         )
 
     def _applies(self, act: Act) -> bool:
