@@ -141,7 +141,8 @@ def print_state(workflow_id: str, state: dict[str, Any]) -> None:
         out.print(f"next: {action['description']}  due {action.get('due_at') or '-'}")
     assessment = state.get("qualification")
     if assessment:
-        out.print(f"qualification: {assessment['decision']}: {'; '.join(assessment['reasons'])}")
+        reasons = "; ".join(assessment["reasons"])
+        out.print(f"qualification: {assessment['decision']}" + (f": {reasons}" if reasons else ""))
     for change in state.get("timeline", []):
         out.print(f"  {change['at'][:19]}  {change['stage']:<15} {change['note']}")
     for gate in state.get("gates", []):

@@ -15,14 +15,15 @@ from workflows.sale import api as sale_api
 
 
 def first_workflow_id() -> str:
-    """The first example lead's workflow id, for the commands to try; a placeholder if unknown."""
+    """The first example lead of the default playbook, for the commands to try."""
     try:
         from sales.leads_csv import parse_leads
 
-        leads = parse_leads((ROOT / EXAMPLE_LEADS).read_text(encoding="utf-8")).leads
+        rows = parse_leads((ROOT / EXAMPLE_LEADS).read_text(encoding="utf-8")).rows
     except Exception:
         return "sale-..."
-    return sale_api.workflow_id(leads[0].lead_id) if leads else "sale-..."
+    lead = next((row.lead for row in rows if row.playbook in (None, "default")), None)
+    return sale_api.workflow_id(lead.lead_id) if lead else "sale-..."
 
 
 def print_banner(console: Console, settings: Settings, worker_env: dict[str, str]) -> None:

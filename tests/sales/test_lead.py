@@ -1,7 +1,10 @@
 """Leads: deterministic ids, header-safe text, CSV rows with named errors."""
 
+import pytest
+
+from sales.items import ItemOfInterest
 from sales.lead import Lead, lead_id_for_email
-from sales.leads_csv import parse_leads
+from sales.leads_csv import LeadFileError, parse_leads
 from sales.playbook import QualificationRules
 from sales.qualification import QualificationDecision, assess
 
@@ -44,3 +47,59 @@ def test_rule_findings_list_every_reason() -> None:
     assessment = assess(Lead(email="kim@pyongyang.example"), rules)
     assert assessment.reasons == ["missing company", "missing title"]
     assert assessment.restriction is None
+
+
+def test_csv_rows_carry_their_items_and_playbook() -> None:
+    parsed = parse_leads(
+        "email,company,items,playbook\n"
+        'a@x.example,X,"nw-sensor-100=10; nw-platform=1",quick\n'
+        "b@y.example,Y,,\n"
+    )
+    assert parsed.errors == []
+    first, second = parsed.rows
+    assert (first.line, first.playbook) == (2, "quick")
+    assert first.lead.items == [
+        ItemOfInterest(sku="NW-SENSOR-100", quantity=10),
+        ItemOfInterest(sku="NW-PLATFORM", quantity=1),
+    ]
+    # An empty cell: no items, and the command's default playbook.
+    assert (second.line, second.playbook, second.lead.items) == (3, None, [])
+
+
+def test_a_bad_items_cell_is_a_row_error_naming_the_line() -> None:
+    parsed = parse_leads(
+        "email,items\na@x.example,nw-sensor-100\nb@y.example,nw-sensor-100=0\nc@z.example,x=1\n"
+    )
+    assert [str(error) for error in parsed.errors] == [
+        "line 2: items: item 'nw-sensor-100' is not SKU=QUANTITY, e.g. NW-SENSOR-100=10",
+        "line 3: items: item 'nw-sensor-100=0': quantity must be at least 1",
+    ]
+    assert [row.lead.email for row in parsed.rows] == ["c@z.example"]
+
+
+def test_a_country_given_by_name_in_the_csv_becomes_its_code() -> None:
+    parsed = parse_leads(
+        "email,country\na@x.example,Netherlands\nb@y.example,Österreich\nc@z.example,gb\n"
+    )
+    assert [lead.country for lead in parsed.leads] == ["NL", "AT", "GB"]
+
+
+def test_an_unknown_country_in_the_csv_is_a_row_error_naming_the_field() -> None:
+    parsed = parse_leads("email,country\na@x.example,Atlantis\nb@y.example,Germnay\n")
+    assert parsed.rows == []
+    first, second = (str(error) for error in parsed.errors)
+    assert first.startswith("line 2: country: ")
+    assert first.endswith(
+        "unknown country 'Atlantis': give an ISO 3166 code such as DE or a country name"
+    )
+    assert second.startswith("line 3: country: ")
+    assert second.endswith("; did you mean Germany (DE)?")
+
+
+def test_an_unknown_column_is_refused_listing_the_known_ones() -> None:
+    with pytest.raises(LeadFileError) as raised:
+        parse_leads("email,playbok\na@x.example,quick\n")
+    message = str(raised.value)
+    assert message.startswith("unknown columns playbok; known: company, country, ")
+    assert "items" in message.split("known: ")[1].split(", ")
+    assert "playbook" in message.split("known: ")[1].split(", ")
