@@ -1,5 +1,6 @@
 """Items a prospect wants: a catalog sku, a quantity and an optional discount."""
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -8,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 Money = Annotated[Decimal, Field(ge=0)]
 NonEmpty = Annotated[str, Field(min_length=1)]
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: no 1_000, +3 or other scripts' digits
 
 
 def one_discount(percent: Decimal | None, amount: Decimal | None) -> None:
@@ -37,12 +39,11 @@ def parse_item(text: str) -> ItemOfInterest:
     sku, sep, quantity = text.strip().partition("=")
     if not sep or not sku.strip() or not quantity.strip():
         raise ValueError(f"item {text.strip()!r} is not SKU=QUANTITY, e.g. NW-SENSOR-100=10")
-    try:
-        count = int(quantity)
-    except ValueError:
+    if not _DIGITS.fullmatch(quantity.strip()):
         raise ValueError(
             f"item {text.strip()!r}: quantity {quantity.strip()!r} is not a whole number"
-        ) from None
+        )
+    count = int(quantity)
     if count <= 0:
         raise ValueError(f"item {text.strip()!r}: quantity must be at least 1")
     return ItemOfInterest(sku=sku.strip().upper(), quantity=count)

@@ -64,8 +64,10 @@ def parse_leads(text: str, default_source: str | None = None) -> ParsedLeads:
     rows: list[LeadRow] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
+    ended = reader.line_num
     for row in reader:
-        line = reader.line_num
+        # The line the row starts on: a quoted cell may run over several lines.
+        line, ended = ended + 1, reader.line_num
         values = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
         if None in row:
             errors.append(RowError(line, "more values than columns"))

@@ -9,9 +9,10 @@ import hashlib
 import json
 import re
 import tomllib
+from datetime import timedelta
 from decimal import Decimal
-from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -60,6 +61,7 @@ __all__ = [
 ]
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+PLAYBOOK_NAME = TEMPLATE_NAME
 
 
 class Process(Section):
@@ -94,7 +96,7 @@ class Templates(Section):
 class Playbook(Section):
     """A whole playbook, as validated from `playbooks/<name>.toml`."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str = Field(pattern=PLAYBOOK_NAME.pattern)
     description: str = ""
     currency: str
     mail_domain: str = Field(
@@ -129,11 +131,13 @@ class Playbook(Section):
         if "default" not in rates:
             raise ValueError("tax_rates needs a 'default' table for buyers in other countries")
         tables: dict[str, dict[str, Decimal]] = {}
+        named: dict[str, str] = {}
         for key, table in rates.items():
             code = key if key == "default" else country_code(key)
             if code in tables:
-                raise ValueError(f"{key!r} and another table both name {code}")
+                raise ValueError(f"{named[code]!r} and {key!r} both name {code}")
             tables[code] = table
+            named[code] = key
         return tables
 
     @model_validator(mode="after")
@@ -163,10 +167,13 @@ class Playbook(Section):
     def has_step(self, step: StepName) -> bool:
         return step in self.process.steps
 
-    @cached_property
+    @property
     def version(self) -> str:
-        """A content hash: the same settings give the same version, whatever the file layout."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """A content hash: the same settings give the same version, whatever the file says
+        them with (key order, spacing, `21` or `21.0`, `P7D` or `PT168H`)."""
+        canonical = json.dumps(
+            _canonical(self.model_dump()), sort_keys=True, ensure_ascii=False, default=str
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
     def template_candidates(self, path: str) -> list[str]:
@@ -181,6 +188,19 @@ class Playbook(Section):
         return self.templates.emails.get(email, email)
 
 
+def _canonical(value: Any) -> Any:
+    """Values as their settings mean them: a Decimal by its value, a wait in seconds."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, timedelta):
+        return f"{value.total_seconds():g}s"
+    return value
+
+
 class PlaybookError(ValueError):
     """A playbook that cannot be found, read or validated."""
 
@@ -191,6 +211,10 @@ def playbook_names(directory: Path) -> list[str]:
 
 def load_playbook(directory: Path, name: str) -> Playbook:
     """Read `<directory>/<name>.toml`, naming the file and the field in any error."""
+    if not PLAYBOOK_NAME.match(name):
+        raise PlaybookError(
+            f"{name!r} is not a playbook name (lower-case letters, digits, - and _)"
+        )
     path = directory / f"{name}.toml"
     if not path.is_file():
         available = ", ".join(playbook_names(directory)) or "none"
@@ -209,4 +233,4 @@ def read_playbook(path: Path) -> Playbook:
     except tomllib.TOMLDecodeError as err:
         raise PlaybookError(f"{path}: {err}") from err
     except ValidationError as err:
-        raise PlaybookError(f"{path}: {describe(err)}") from err
+        raise PlaybookError(f"{path}: {describe(err, whole='playbook')}") from err

@@ -102,7 +102,9 @@ def _screening_problems(where: str, path: Path) -> list[str]:
         parse_screening_list(path.read_text(encoding="utf-8-sig"), str(path))
     except OSError as error:
         return [f"{where} {key}: {path} cannot be read: {error.strerror}"]
-    except (UnicodeDecodeError, ScreeningListError) as error:
+    except UnicodeDecodeError as error:
+        return [f"{where} {key}: {path} is not UTF-8 text ({error.reason} at byte {error.start})"]
+    except ScreeningListError as error:
         return [f"{where} {key}: {error}"]
     return []
 

@@ -8,6 +8,7 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 
 from sales.config import OptionalWait, Percent, Section, Wait
 from sales.countries import CountryCode
+from sales.lead import Lead
 
 
 class QualificationMode(StrEnum):
@@ -125,6 +126,15 @@ class QualificationRules(Section):
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
         return [v.strip().lower() for v in values]
+
+    @field_validator("required_fields")
+    @classmethod
+    def _lead_fields(cls, fields: list[str]) -> list[str]:
+        unknown = [f for f in fields if f not in Lead.model_fields]
+        if unknown:
+            known = ", ".join(f for f in Lead.model_fields if f not in ("lead_id", "items"))
+            raise ValueError(f"{', '.join(unknown)}: not a lead field (known: {known})")
+        return fields
 
 
 class ContactCadence(Section):

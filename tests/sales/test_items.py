@@ -20,7 +20,7 @@ def test_an_item_is_a_sku_and_a_whole_quantity() -> None:
         ("nw-sensor-100=ten", "item 'nw-sensor-100=ten': quantity 'ten' is not a whole number"),
         ("nw-sensor-100=2.5", "item 'nw-sensor-100=2.5': quantity '2.5' is not a whole number"),
         ("nw-sensor-100=0", "item 'nw-sensor-100=0': quantity must be at least 1"),
-        ("nw-sensor-100=-3", "item 'nw-sensor-100=-3': quantity must be at least 1"),
+        ("nw-sensor-100=-3", "item 'nw-sensor-100=-3': quantity '-3' is not a whole number"),
     ],
 )
 def test_what_is_not_an_item_is_named(text: str, message: str) -> None:

@@ -103,3 +103,13 @@ def test_an_unknown_column_is_refused_listing_the_known_ones() -> None:
     assert message.startswith("unknown columns playbok; known: company, country, ")
     assert "items" in message.split("known: ")[1].split(", ")
     assert "playbook" in message.split("known: ")[1].split(", ")
+
+
+def test_a_row_whose_cell_runs_over_lines_is_named_by_the_line_it_starts_on() -> None:
+    parsed = parse_leads(
+        'email,company,items\na@x.example,X,"NW-SENSOR-100=1;\nNW-MANUAL=2"\nb@y.example,Y,"oops\n"\n'
+    )
+    assert [(row.line, row.lead.email) for row in parsed.rows] == [(2, "a@x.example")]
+    assert [str(e) for e in parsed.errors] == [
+        "line 4: items: item 'oops' is not SKU=QUANTITY, e.g. NW-SENSOR-100=10"
+    ]
