@@ -10,7 +10,6 @@ import asyncio
 import os
 import re
 import tempfile
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,8 @@ from activities.rendering import make_environment, render
 from sales.catalog import Catalog, CatalogError, load_catalog
 from sales.money import minor_units
 from sales.playbook import PurchasingProcedure, RoundingPolicy
-from sales.quote import Quote, price_lines, quote_number, total_lines
+from sales.pricing import priced_quote
+from sales.quote import Quote
 from sales.requests import (
     BidDocument,
     BidRequest,
@@ -109,24 +109,9 @@ class DocumentActivities:
         folder = self._folder(request.workflow_id)
         catalog = await asyncio.to_thread(self._load_catalog)
         try:
-            lines = price_lines(request.items, catalog, playbook, request.lead.country)
-            totals = total_lines(
-                lines, request.discount_percent, playbook.currency, request.discount_amount
-            )
+            quote = priced_quote(request, catalog)
         except ValueError as err:  # PricingError, or a tax category the playbook lacks
             raise ApplicationError(str(err), type="PricingError", non_retryable=True) from err
-        quote = Quote(
-            number=quote_number(request.lead.lead_id, request.issued_on, request.version),
-            version=request.version,
-            currency=playbook.currency,
-            issued_on=request.issued_on,
-            valid_until=request.issued_on + timedelta(days=playbook.proposal.validity.days),
-            purchasing_procedure=request.purchasing_procedure,
-            rounding=playbook.proposal.rounding,
-            lines=lines,
-            totals=totals,
-            notes=request.notes,
-        )
         formal = request.purchasing_procedure is PurchasingProcedure.FORMAL_PROPOSAL
         context = {
             "quote": quote,

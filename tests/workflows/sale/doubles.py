@@ -5,7 +5,7 @@ mail; they record what the workflow asked for, so tests assert on that.
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio import activity
@@ -14,8 +14,9 @@ from temporalio.exceptions import ApplicationError
 from activities.documents import bid_number, contract_number
 from sales.catalog import load_catalog
 from sales.gates import CreditCheckGate, CreditDecision
+from sales.pricing import priced_quote
 from sales.qualification import Assessment, QualificationDecision, assess
-from sales.quote import Quote, price_lines, quote_number, total_lines
+from sales.quote import Quote
 from sales.requests import (
     BidDocument,
     BidRequest,
@@ -80,26 +81,10 @@ class Doubles:
 
     @activity.defn(name="prepare_quote")
     async def prepare_quote(self, request: QuoteRequest) -> Quote:
-        playbook = request.playbook
         try:
-            lines = price_lines(request.items, self.catalog, playbook, request.lead.country)
-            totals = total_lines(
-                lines, request.discount_percent, playbook.currency, request.discount_amount
-            )
+            return priced_quote(request, self.catalog)
         except ValueError as err:
             raise ApplicationError(str(err), type="PricingError", non_retryable=True) from err
-        return Quote(
-            number=quote_number(request.lead.lead_id, request.issued_on, request.version),
-            version=request.version,
-            currency=playbook.currency,
-            issued_on=request.issued_on,
-            valid_until=request.issued_on + timedelta(days=playbook.proposal.validity.days),
-            purchasing_procedure=request.purchasing_procedure,
-            rounding=playbook.proposal.rounding,
-            lines=lines,
-            totals=totals,
-            notes=request.notes,
-        )
 
     @activity.defn(name="prepare_contract")
     async def prepare_contract(self, request: ContractRequest) -> ContractDocument:
