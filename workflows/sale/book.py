@@ -1,38 +1,27 @@
-"""The sale's book: the one owner of its state, the events kept for its steps, its waits and emails.
+"""The sale's book: the one owner of its state, with the emails, documents, gates and UI details.
 
 Every step of `SaleWorkflow` works through one `SaleBook`, so bookkeeping (what
 was applied, kept, rejected, sent, shown in the UI) is written once, and the
 state changes only through the methods here.
 """
 
-import contextlib
-from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue, SearchAttributeUpdate
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sales.events import (
-        ENDS_SALE,
-        EmailBounced,
-        Event,
-        LeadQualified,
-        MarkLost,
-        NeedsIdentified,
-        Redline,
-        Unsubscribed,
-    )
-    from sales.process import StepName, stage_of, takers
+    from sales.events import LeadQualified, NeedsIdentified, Redline
+    from sales.playbook import PurchasingProcedure
+    from sales.process import StepName, stage_of
     from sales.qualification import Assessment
     from sales.quote import Quote
     from sales.requests import EmailRequest, SaleInput
     from sales.stages import LostReason, SalesStage
     from sales.state import (
         Acceptance,
-        AppliedEvent,
         DocumentRecord,
         GateRecord,
         GateStatus,
@@ -46,49 +35,28 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import search_attributes as sa
 from workflows.emailing import Undeliverable, send_email
-from workflows.inbox import EventInbox, Received, Refused
-from workflows.sale import api
 from workflows.sale.details import details_of
+from workflows.sale.kept import KeptEvents, SaleEnded
 
-E = TypeVar("E", bound=Event)
-
-
-class SaleEnded(Exception):
-    """Raised inside the workflow to leave the steps for LOST."""
-
-    def __init__(self, reason: LostReason, notes: str | None = None) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-        self.notes = notes
+__all__ = ["SaleBook", "SaleEnded"]
 
 
-class SaleBook:
-    """One sale's state and the events kept for its steps, with what every step shares."""
+class SaleBook(KeptEvents):
+    """One sale's state, the events kept for its steps, and what every step shares."""
 
     def __init__(self, input: SaleInput) -> None:
         self.lead = input.lead
         self.playbook = input.playbook
-        self.steps = tuple(input.playbook.process.steps)
-        self.state = SaleState(
+        steps = tuple(input.playbook.process.steps)
+        state = SaleState(
             workflow_id=workflow.info().workflow_id,
             lead=input.lead,
             playbook=input.playbook.name,
             playbook_version=input.playbook.version,
-            steps=[str(step) for step in self.steps],
+            steps=[str(step) for step in steps],
         )
-        self.events = EventInbox(api.MESSAGES, self.state.rejected_events)
-        self.kept: list[Received[Event]] = []
-        self.ending: SaleEnded | None = None
-        self.current: int = -1
+        super().__init__(state, steps, input.playbook.name)
         self.draft: Quote | None = None  # priced by the needs analysis, not offered yet
-        # Seller commands whose update waits for the step to apply or reject them.
-        self._commands: dict[int, tuple[Received[Event], str | None]] = {}
-
-    # --- where the sale is ------------------------------------------------------------
-
-    @property
-    def step(self) -> StepName | None:
-        return self.steps[self.current] if 0 <= self.current < len(self.steps) else None
 
     def begin(self, index: int, note: str = "") -> None:
         """Step `index` starts: its stage is entered if the sale is not in it yet."""
@@ -97,158 +65,6 @@ class SaleBook:
         if stage != self.state.stage or not self.state.timeline:
             self.enter(stage, note)
         self._reject_leftovers()
-
-    def _over(self, step: StepName) -> bool:
-        return self.steps.index(step) < self.current or self.state.stage.is_final
-
-    # --- events -----------------------------------------------------------------------
-
-    def receive(self, name: str, args: Sequence[RawValue]) -> Received[Event] | None:
-        """Validate, then end the sale, keep the event for its step, or reject it."""
-        received = self.events.decode(name, args)
-        if received is None:
-            return None
-        refusal = self._route(received)
-        if refusal is not None:
-            self.events.reject_received(received, refusal)
-            return None
-        if isinstance(received.event, ENDS_SALE):
-            self._end_from(received)
-        else:
-            self.events.take(received)
-            self.kept.append(received)
-        return received
-
-    def _route(self, received: Received[Event]) -> str | None:
-        """Why the event cannot be taken now, or None when it can (now or at its step)."""
-        stage = self.state.stage
-        if stage.is_final:
-            return f"the sale is already {stage}"
-        if isinstance(received.event, ENDS_SALE):
-            if self.ending is not None:
-                return f"the sale is already ending ({self.ending.reason})"
-            return None
-        steps = takers(self.steps, type(received.event))
-        if not steps:
-            return (
-                f"the playbook {self.playbook.name!r} has no step that takes {received.signal} "
-                f"(its steps: {', '.join(self.steps)})"
-            )
-        if all(self._over(step) for step in steps):
-            stages = ", ".join(
-                dict.fromkeys(stage_of(self.steps, self.steps.index(s)) for s in steps)
-            )
-            return f"arrived in {stage}; applies in {stages} only"
-        return None
-
-    def refusal(
-        self, name: str, args: Sequence[RawValue], refuse: Callable[[Event], str | None]
-    ) -> str | None:
-        """Why a seller command would be refused, recording nothing (the update validator)."""
-        message = api.MESSAGES.get(name)
-        if message is None or not message.command:
-            commands = ", ".join(api.MESSAGES.commands())
-            what = "an event, not a seller command: send it as a signal" if message else "unknown"
-            return f"{name} is {what}; seller commands: {commands}"
-        parsed = self.events.parse(name, args)
-        if isinstance(parsed, Refused):
-            return parsed.reason
-        routed = self._route(parsed)
-        if routed is not None:
-            return routed
-        if self.step in takers(self.steps, type(parsed.event)):
-            return refuse(parsed.event)
-        return None
-
-    async def command(self, name: str, args: Sequence[RawValue]) -> api.CommandAnswer:
-        """A seller command, once its validator accepted it: applied, or kept for its step."""
-        received = self.receive(name, args)
-        if received is None:
-            reason = self.state.rejected_events[-1].reason
-            raise ApplicationError(reason, type="CommandRefused", non_retryable=True)
-        if isinstance(received.event, ENDS_SALE):
-            return api.CommandAnswer(status="applied", detail="the sale ends")
-        if self.step not in takers(self.steps, type(received.event)):
-            later = ", ".join(takers(self.steps, type(received.event)))
-            return api.CommandAnswer(status="kept", detail=f"kept until the sale reaches {later}")
-        key = id(received)
-        self._commands[key] = (received, None)
-        await workflow.wait_condition(lambda: self._commands[key][1] is not None)
-        outcome = self._commands.pop(key)[1] or "not applied"
-        if outcome != "applied":
-            raise ApplicationError(outcome, type="CommandRefused", non_retryable=True)
-        return api.CommandAnswer(status="applied", detail=f"applied in {self.state.stage}")
-
-    def _end_from(self, received: Received[Event]) -> None:
-        self.events.take(received)
-        self.applied(received)
-        event = received.event
-        if isinstance(event, MarkLost):
-            self.ending = SaleEnded(event.reason, event.notes)
-        elif isinstance(event, EmailBounced):
-            self.ending = SaleEnded(LostReason.BOUNCED, event.reason)
-        elif isinstance(event, Unsubscribed):
-            self.ending = SaleEnded(LostReason.OPTED_OUT, event.reason)
-
-    async def next(self, kind: type[E], due: datetime) -> Received[E] | None:
-        """The first kept event of `kind`, or None at `due`; SaleEnded on an opt-out."""
-        return cast(Received[E] | None, await self.next_of((kind,), due))
-
-    async def next_of(
-        self, kinds: tuple[type[Event], ...], due: datetime
-    ) -> Received[Event] | None:
-        """The first kept event of any of `kinds`, or None at `due`; SaleEnded on an opt-out."""
-
-        def ready() -> bool:
-            return self.ending is not None or any(isinstance(r.event, kinds) for r in self.kept)
-
-        timeout = max(due - workflow.now(), timedelta(0))
-        if not ready() and timeout > timedelta(0):
-            action = self.state.next_action
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(
-                    ready,
-                    timeout=timeout,
-                    timeout_summary=action.description if action else None,
-                )
-        if self.ending is not None:
-            raise self.ending
-        for index, received in enumerate(self.kept):
-            if isinstance(received.event, kinds):
-                return self.kept.pop(index)
-        return None
-
-    def has_kept(self, kind: type[Event]) -> bool:
-        return any(isinstance(r.event, kind) for r in self.kept)
-
-    def put_back(self, received: Received[Event]) -> None:
-        """An event a step woke on but leaves for the step that applies it."""
-        self.kept.insert(0, received)
-
-    def applied(self, received: Received[Event]) -> None:
-        self.state.applied_events.append(
-            AppliedEvent(signal=received.signal, event_id=received.event.event_id, at=received.at)
-        )
-        self._settle(received, "applied")
-
-    def reject(self, received: Received[Event], reason: str) -> None:
-        self.events.reject_received(received, reason)
-        self._settle(received, reason)
-
-    def _settle(self, received: Received[Event], outcome: str) -> None:
-        if id(received) in self._commands:
-            self._commands[id(received)] = (received, outcome)
-
-    def _reject_leftovers(self) -> None:
-        """Events kept for steps that are over are rejected, not lost."""
-        keep: list[Received[Event]] = []
-        for received in self.kept:
-            steps = takers(self.steps, type(received.event))
-            if self.state.stage.is_final or all(self._over(step) for step in steps):
-                self.reject(received, f"not applied: the sale moved on to {self.state.stage}")
-            else:
-                keep.append(received)
-        self.kept = keep
 
     # --- side effects ---------------------------------------------------------------
 
@@ -406,7 +222,7 @@ class SaleBook:
         """A quote version goes out: listed, filed, and its value shown in the UI."""
         self.draft = None
         self.state.quotes.append(quote)
-        formal = quote.purchasing_procedure == "formal_proposal"
+        formal = quote.purchasing_procedure is PurchasingProcedure.FORMAL_PROPOSAL
         self.record_document(
             "proposal" if formal else "quote",
             quote.number,

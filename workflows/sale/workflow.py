@@ -14,12 +14,10 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sales.events import Event
     from sales.requests import SaleInput, SupportInput
     from sales.stages import SalesStage
     from sales.state import SaleOutcome, SaleState
 
-from workflows.inbox import Received
 from workflows.sale import api
 from workflows.sale.book import SaleBook, SaleEnded
 from workflows.sale.steps import build_steps
@@ -93,6 +91,3 @@ class SaleWorkflow:
             static_summary=f"Support for {book.lead.company or book.lead.contact_name}",
         )
         return book.won(support_id)
-
-
-__all__ = ["Event", "Received", "SaleWorkflow"]

@@ -1,0 +1,204 @@
+"""The events a sale keeps for its steps: routing, typed waits, and seller commands' answers.
+
+An event is applied once by the step that takes it, kept until that step runs,
+or rejected with the reason (too late, no step for it, the sale is over). An
+update's validator asks the same questions without recording anything.
+"""
+
+import contextlib
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar, cast
+
+from temporalio import workflow
+from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from sales.events import ENDS_SALE, EmailBounced, Event, MarkLost, Unsubscribed
+    from sales.process import StepName, stage_of, takers
+    from sales.stages import LostReason
+    from sales.state import AppliedEvent, SaleState
+
+from workflows.inbox import EventInbox, Received, Refused
+from workflows.sale import api
+
+E = TypeVar("E", bound=Event)
+
+
+class SaleEnded(Exception):
+    """Raised inside the workflow to leave the steps for LOST."""
+
+    def __init__(self, reason: LostReason, notes: str | None = None) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.notes = notes
+
+
+class KeptEvents:
+    """What a sale does with each event it receives, and the waits its steps make for them."""
+
+    def __init__(self, state: SaleState, steps: tuple[StepName, ...], playbook: str) -> None:
+        self.state = state
+        self.steps = steps
+        self._playbook = playbook
+        self.events = EventInbox(api.MESSAGES, state.rejected_events)
+        self.kept: list[Received[Event]] = []
+        self.ending: SaleEnded | None = None
+        self.current: int = -1
+        # Seller commands whose update waits for the step to apply or reject them.
+        self._commands: dict[int, tuple[Received[Event], str | None]] = {}
+
+    @property
+    def step(self) -> StepName | None:
+        return self.steps[self.current] if 0 <= self.current < len(self.steps) else None
+
+    def _over(self, step: StepName) -> bool:
+        return self.steps.index(step) < self.current or self.state.stage.is_final
+
+    def receive(self, name: str, args: Sequence[RawValue]) -> Received[Event] | None:
+        """Validate, then end the sale, keep the event for its step, or reject it."""
+        received = self.events.decode(name, args)
+        if received is None:
+            return None
+        refusal = self._route(received)
+        if refusal is not None:
+            self.events.reject_received(received, refusal)
+            return None
+        if isinstance(received.event, ENDS_SALE):
+            self._end_from(received)
+        else:
+            self.events.take(received)
+            self.kept.append(received)
+        return received
+
+    def _route(self, received: Received[Event]) -> str | None:
+        """Why the event cannot be taken now, or None when it can (now or at its step)."""
+        stage = self.state.stage
+        if stage.is_final:
+            return f"the sale is already {stage}"
+        if isinstance(received.event, ENDS_SALE):
+            if self.ending is not None:
+                return f"the sale is already ending ({self.ending.reason})"
+            return None
+        steps = takers(self.steps, type(received.event))
+        if not steps:
+            return (
+                f"the playbook {self._playbook!r} has no step that takes {received.signal} "
+                f"(its steps: {', '.join(self.steps)})"
+            )
+        if all(self._over(step) for step in steps):
+            stages = ", ".join(
+                dict.fromkeys(stage_of(self.steps, self.steps.index(s)) for s in steps)
+            )
+            return f"arrived in {stage}; applies in {stages} only"
+        return None
+
+    def refusal(
+        self, name: str, args: Sequence[RawValue], refuse: Callable[[Event], str | None]
+    ) -> str | None:
+        """Why a seller command would be refused, recording nothing (the update validator)."""
+        message = api.MESSAGES.get(name)
+        if message is None or not message.command:
+            commands = ", ".join(api.MESSAGES.commands())
+            what = "an event, not a seller command: send it as a signal" if message else "unknown"
+            return f"{name} is {what}; seller commands: {commands}"
+        parsed = self.events.parse(name, args)
+        if isinstance(parsed, Refused):
+            return parsed.reason
+        routed = self._route(parsed)
+        if routed is not None:
+            return routed
+        if self.step in takers(self.steps, type(parsed.event)):
+            return refuse(parsed.event)
+        return None
+
+    async def command(self, name: str, args: Sequence[RawValue]) -> api.CommandAnswer:
+        """A seller command, once its validator accepted it: applied, or kept for its step."""
+        received = self.receive(name, args)
+        if received is None:
+            reason = self.state.rejected_events[-1].reason
+            raise ApplicationError(reason, type="CommandRefused", non_retryable=True)
+        if isinstance(received.event, ENDS_SALE):
+            return api.CommandAnswer(status="applied", detail="the sale ends")
+        if self.step not in takers(self.steps, type(received.event)):
+            later = ", ".join(takers(self.steps, type(received.event)))
+            return api.CommandAnswer(status="kept", detail=f"kept until the sale reaches {later}")
+        key = id(received)
+        self._commands[key] = (received, None)
+        await workflow.wait_condition(lambda: self._commands[key][1] is not None)
+        outcome = self._commands.pop(key)[1] or "not applied"
+        if outcome != "applied":
+            raise ApplicationError(outcome, type="CommandRefused", non_retryable=True)
+        return api.CommandAnswer(status="applied", detail=f"applied in {self.state.stage}")
+
+    def _end_from(self, received: Received[Event]) -> None:
+        self.events.take(received)
+        self.applied(received)
+        event = received.event
+        if isinstance(event, MarkLost):
+            self.ending = SaleEnded(event.reason, event.notes)
+        elif isinstance(event, EmailBounced):
+            self.ending = SaleEnded(LostReason.BOUNCED, event.reason)
+        elif isinstance(event, Unsubscribed):
+            self.ending = SaleEnded(LostReason.OPTED_OUT, event.reason)
+
+    async def next(self, kind: type[E], due: datetime) -> Received[E] | None:
+        """The first kept event of `kind`, or None at `due`; SaleEnded on an opt-out."""
+        return cast(Received[E] | None, await self.next_of((kind,), due))
+
+    async def next_of(
+        self, kinds: tuple[type[Event], ...], due: datetime
+    ) -> Received[Event] | None:
+        """The first kept event of any of `kinds`, or None at `due`; SaleEnded on an opt-out."""
+
+        def ready() -> bool:
+            return self.ending is not None or any(isinstance(r.event, kinds) for r in self.kept)
+
+        timeout = max(due - workflow.now(), timedelta(0))
+        if not ready() and timeout > timedelta(0):
+            action = self.state.next_action
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    ready,
+                    timeout=timeout,
+                    timeout_summary=action.description if action else None,
+                )
+        if self.ending is not None:
+            raise self.ending
+        for index, received in enumerate(self.kept):
+            if isinstance(received.event, kinds):
+                return self.kept.pop(index)
+        return None
+
+    def has_kept(self, kind: type[Event]) -> bool:
+        return any(isinstance(r.event, kind) for r in self.kept)
+
+    def put_back(self, received: Received[Event]) -> None:
+        """An event a step woke on but leaves for the step that applies it."""
+        self.kept.insert(0, received)
+
+    def applied(self, received: Received[Event]) -> None:
+        self.state.applied_events.append(
+            AppliedEvent(signal=received.signal, event_id=received.event.event_id, at=received.at)
+        )
+        self._settle(received, "applied")
+
+    def reject(self, received: Received[Event], reason: str) -> None:
+        self.events.reject_received(received, reason)
+        self._settle(received, reason)
+
+    def _settle(self, received: Received[Event], outcome: str) -> None:
+        if id(received) in self._commands:
+            self._commands[id(received)] = (received, outcome)
+
+    def _reject_leftovers(self) -> None:
+        """Events kept for steps that are over are rejected, not lost."""
+        keep: list[Received[Event]] = []
+        for received in self.kept:
+            steps = takers(self.steps, type(received.event))
+            if self.state.stage.is_final or all(self._over(step) for step in steps):
+                self.reject(received, f"not applied: the sale moved on to {self.state.stage}")
+            else:
+                keep.append(received)
+        self.kept = keep
