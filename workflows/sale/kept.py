@@ -48,6 +48,7 @@ class KeptEvents:
         self.current: int = -1
         # Seller commands whose update waits for the step to apply or reject them.
         self._commands: dict[int, tuple[Received[Event], str | None]] = {}
+        self._waiting_for: tuple[type[Event], ...] = ()
 
     @property
     def step(self) -> StepName | None:
@@ -124,6 +125,12 @@ class KeptEvents:
         if self.step not in takers(self.steps, type(received.event)):
             later = ", ".join(takers(self.steps, type(received.event)))
             return api.CommandAnswer(status="kept", detail=f"kept until the sale reaches {later}")
+        if not isinstance(received.event, self._waiting_for):
+            # Its step runs but waits for something else first (a manager's approval, an
+            # activity): the command is kept, and a rejection then lands in rejected_events.
+            return api.CommandAnswer(
+                status="kept", detail=f"kept until {self.step} is ready for it"
+            )
         key = id(received)
         self._commands[key] = (received, None)
         await workflow.wait_condition(lambda: self._commands[key][1] is not None)
@@ -158,12 +165,16 @@ class KeptEvents:
         timeout = max(due - workflow.now(), timedelta(0))
         if not ready() and timeout > timedelta(0):
             action = self.state.next_action
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(
-                    ready,
-                    timeout=timeout,
-                    timeout_summary=action.description if action else None,
-                )
+            self._waiting_for = kinds
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(
+                        ready,
+                        timeout=timeout,
+                        timeout_summary=action.description if action else None,
+                    )
+            finally:
+                self._waiting_for = ()
         if self.ending is not None:
             raise self.ending
         for index, received in enumerate(self.kept):

@@ -1,9 +1,10 @@
 """The one style of every stage and gate: a class that runs its part of a sale through its book."""
 
 from datetime import timedelta
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from sales.events import Event
@@ -12,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.sale.book import SaleBook
 
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
+T = TypeVar("T")
 
 
 class Step:
@@ -37,3 +39,14 @@ class Step:
     def refuse(self, event: Event) -> str | None:
         """Why this step refuses `event` now; None to accept it."""
         return None
+
+    def settings(self, table: T | None) -> T:
+        """A gate's `[gates.<name>]` table, which a valid playbook has when it lists the gate."""
+        if table is None:
+            playbook = self.book.playbook.name
+            raise ApplicationError(
+                f"playbook {playbook!r} lists {self.name} without [gates.{self.name}]",
+                type="PlaybookError",
+                non_retryable=True,
+            )
+        return table

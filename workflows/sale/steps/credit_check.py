@@ -5,7 +5,6 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.credit import check_credit
     from sales.events import CreditApproved
-    from sales.gates import CreditCheckGate
     from sales.process import StepName
     from sales.requests import CreditCheckRequest
     from sales.stages import LostReason
@@ -22,7 +21,7 @@ class CreditCheck(Step):
 
     async def run(self) -> None:
         book = self.book
-        policy = book.playbook.gates.credit_check or CreditCheckGate()
+        policy = self.settings(book.playbook.gates.credit_check)
         quote = book.state.quotes[-1]
         net, currency = quote.totals.net, quote.currency
         if not policy.applies(net):

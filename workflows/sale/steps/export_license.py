@@ -4,7 +4,6 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from sales.events import ExportLicenseDenied, ExportLicenseGranted
-    from sales.gates import ExportLicenseGate
     from sales.process import StepName
     from sales.stages import LostReason
     from sales.state import GateStatus
@@ -20,7 +19,7 @@ class ExportLicense(Step):
 
     async def run(self) -> None:
         book = self.book
-        policy = book.playbook.gates.export_license or ExportLicenseGate(destinations=["KP"])
+        policy = self.settings(book.playbook.gates.export_license)
         quote = book.state.quotes[-1]
         country = book.lead.country
         controlled = [line.sku for line in quote.lines if line.dual_use or policy.all_goods]

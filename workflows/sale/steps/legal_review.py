@@ -30,8 +30,7 @@ class LegalReview(Step):
 
     @property
     def policy(self) -> LegalReviewGate:
-        policy = self.book.playbook.gates.legal_review
-        return policy if policy is not None else LegalReviewGate()
+        return self.settings(self.book.playbook.gates.legal_review)
 
     async def run(self) -> None:
         book = self.book

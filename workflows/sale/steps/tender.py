@@ -35,7 +35,7 @@ class Tender(Step):
 
     @property
     def policy(self) -> TenderGate:
-        return self.book.playbook.gates.tender or TenderGate()
+        return self.settings(self.book.playbook.gates.tender)
 
     async def run(self) -> None:
         book = self.book
