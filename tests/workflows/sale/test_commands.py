@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 from sales.stages import LostReason, SalesStage
 from settings import Settings
 from tests.workflows.helpers import (
+    BIG_DISCOUNT,
     NEEDS,
     command,
     new_lead,
@@ -120,3 +121,28 @@ async def test_mark_lost_as_a_command_ends_the_sale(
     outcome = await handle.result()
     assert (outcome.stage, outcome.lost_reason) == (SalesStage.LOST, LostReason.COMPETITOR)
     assert doubles.steps_to(lead.email) == ["intro"]
+
+
+async def test_a_command_its_step_is_not_waiting_for_yet_is_kept_then_applied(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    handle = await in_contact(ts_env, fast_settings)
+    await handle.signal("interest_expressed", {})
+    await command(handle, "needs_identified", BIG_DISCOUNT)
+    await wait_for(handle, lambda s: s.awaiting_discount_approval, "approval asked")
+
+    more = {"items": [{"sku": "NW-GATEWAY-20", "quantity": 4}], "event_id": "rev-1"}
+    answer = await command(handle, "revision_requested", more)
+    assert (answer.status, answer.detail) == ("kept", "kept until proposal is ready for it")
+    await command(handle, "discount_approved", {"approver": "sales.manager"})
+    state = await wait_for(
+        handle, lambda s: "discount_approval_v2" in [e.step for e in s.emails], "v2 held"
+    )
+    assert [e.step for e in state.emails][-3:] == [
+        "discount_approval_v1",
+        "proposal_v1",
+        "discount_approval_v2",
+    ]
+    assert [a.event_id for a in state.applied_events if a.signal == "revision_requested"] == [
+        "rev-1"
+    ]
