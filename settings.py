@@ -8,6 +8,7 @@ needs no code change.
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -30,8 +31,13 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
+
+    # Unsubscribe links in every outreach email (RFC 8058 one-click, RFC 2369 mailto). The
+    # secret signs the links; `make run` keeps a generated one in .data/unsubscribe-secret.
+    unsubscribe_url: str = "http://127.0.0.1:8000/v1/unsubscribe"
+    unsubscribe_secret: SecretStr | None = None
 
     # Embedded default only: the dev server started by `make run`.
     temporal_host: str = "127.0.0.1"

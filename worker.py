@@ -13,25 +13,29 @@ from activities.credit import check_credit
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities
 from activities.qualification import QualificationActivities
+from activities.suppression import SuppressionActivities
 from settings import Settings
 from temporal_client import connect
 from workflows.sale.workflow import SaleWorkflow
 from workflows.support.workflow import CustomerSupportWorkflow
+from workflows.suppression.workflow import SuppressionWorkflow
 
 
 def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
     """A worker with every workflow and activity, its activities built from `settings`."""
-    email = EmailActivities(settings)
+    suppression = SuppressionActivities(client)
+    email = EmailActivities(settings, suppression.lookup)
     documents = DocumentActivities(settings)
-    qualification = QualificationActivities(settings)
+    qualification = QualificationActivities(settings, suppression.lookup)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[SaleWorkflow, CustomerSupportWorkflow],
+        workflows=[SaleWorkflow, CustomerSupportWorkflow, SuppressionWorkflow],
         activities=[
             qualification.qualify_lead,
             check_credit,
             email.send_email,
+            suppression.record_opt_out,
             documents.prepare_quote,
             documents.prepare_contract,
             documents.prepare_bid,

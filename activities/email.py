@@ -2,12 +2,17 @@
 
 Temporal delivers an activity at least once, so the Message-ID is derived from
 the sale and the step: a retry re-sends the same message and the receiving
-side can recognise it.
+side can recognise it. The activity heartbeats while it works, so a worker that
+dies mid-send is noticed in seconds, and records "delivered" in its last
+heartbeat so that a retry after a crash does not send the message again. No
+email goes to an address on the opt-out list: that is checked here, at send time.
 """
 
 import asyncio
+import contextlib
 import mimetypes
 import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -15,15 +20,24 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.rendering import make_environment, render
+from activities.smtp import deliver
+from sales.lead import normalise_email
 from sales.requests import EmailReceipt, EmailRequest
+from sales.suppression import SuppressionStatus
 from sales.text import single_line
+from sales.unsubscribe import unsubscribe_mailto, unsubscribe_token
 from settings import Settings
+
+# Looks an address up on the opt-out list (None: never on it).
+SuppressionLookup = Callable[[str], Awaitable[SuppressionStatus | None]]
+SUPPRESSED = "Suppressed"
+DELIVERED = "delivered"
+HEARTBEAT_EVERY = 1.0
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 # What RFC 5322 allows in the left part of a msg-id (dot-atom-text).
@@ -54,13 +68,16 @@ def checked_recipient(address: str) -> str:
 class EmailActivities:
     """Renders `templates/emails/<name>.*.j2` and sends through the configured SMTP server."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, suppression: SuppressionLookup | None = None) -> None:
         self._settings = settings
         self._env = make_environment(settings.templates_dir)
+        self._suppression = suppression
+        secret = settings.unsubscribe_secret
+        self._secret = secret.get_secret_value() if secret else ""
 
     @activity.defn
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
-        """Render and send one email; a bad or refused address is not retried."""
+        """Render and send one email; a bad, refused or opted-out address is not retried."""
         to = checked_recipient(request.to)
         if not TEMPLATE_NAME.match(request.template):
             raise ApplicationError(
@@ -69,35 +86,38 @@ class EmailActivities:
             )
         subject, text, html = self._render(request)
         message = self._message(request, to, subject, text, html)
+        mid = str(message["Message-ID"])
+        receipt = EmailReceipt(to=to, subject=subject, message_id=mid, sent_at=datetime.now(UTC))
+        if _delivered_before(mid):
+            activity.logger.info("%s (%s) was delivered by an earlier attempt", request.step, mid)
+            return receipt
         for path in request.attachments:
             await _attach(message, Path(path))
-        settings = self._settings
-        try:
-            await aiosmtplib.send(
-                message,
-                sender=request.playbook.seller.email,
-                recipients=[to],
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                start_tls=settings.smtp_starttls,
-                timeout=30,
+        async with _heartbeating():
+            await self._refuse_if_suppressed(request, to)
+            await deliver(
+                message, sender=request.playbook.seller.email, to=to, settings=self._settings
             )
-        except aiosmtplib.SMTPRecipientsRefused as err:
-            # A permanent refusal of the address is a bounce: no retry will deliver it.
-            if all(refused.code >= 500 for refused in err.recipients):
-                raise ApplicationError(
-                    f"SMTP server refused {to}: {err}", type="RecipientRefused", non_retryable=True
-                ) from err
-            raise
-        activity.logger.info("sent %s (%s) to %s", request.step, message["Message-ID"], to)
-        return EmailReceipt(
-            to=to,
-            subject=subject,
-            message_id=str(message["Message-ID"]),
-            sent_at=datetime.now(UTC),
-        )
+        # The last heartbeat says so: a retry after this worker dies does not send it again.
+        activity.heartbeat(DELIVERED, mid)
+        activity.logger.info("sent %s (%s) to %s", request.step, mid, to)
+        return receipt
+
+    async def _refuse_if_suppressed(self, request: EmailRequest, to: str) -> None:
+        if self._suppression is None or _sellers_own(request, to):
+            return
+        status = await self._suppression(to)
+        if status is not None and status.suppressed:
+            raise ApplicationError(
+                f"not sent: {status.describe()}", type=SUPPRESSED, non_retryable=True
+            )
+
+    def _unsubscribe(self, request: EmailRequest) -> dict[str, str]:
+        token = unsubscribe_token(request.workflow_id, self._secret)
+        return {
+            "url": f"{self._settings.unsubscribe_url.rstrip('/')}/{token}",
+            "mailto": unsubscribe_mailto(request.workflow_id, request.playbook.mail_domain),
+        }
 
     def _render(self, request: EmailRequest) -> tuple[str, str, str]:
         context: dict[str, Any] = {
@@ -106,6 +126,7 @@ class EmailActivities:
             "seller": request.playbook.seller,
             "playbook": request.playbook,
             "workflow_id": request.workflow_id,
+            "unsubscribe": self._unsubscribe(request),
         }
         base = f"emails/{request.template}"
         playbook = request.playbook
@@ -133,6 +154,10 @@ class EmailActivities:
         )
         message["X-Salesflow-Step"] = single_line(request.step)
         message["X-Salesflow-Sale"] = single_line(request.workflow_id)
+        if not _sellers_own(request, to):
+            links = self._unsubscribe(request)
+            message["List-Unsubscribe"] = f"<mailto:{links['mailto']}>, <{links['url']}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message
@@ -150,3 +175,33 @@ async def _attach(message: EmailMessage, path: Path) -> None:
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     maintype, _, subtype = kind.partition("/")
     message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+
+
+def _sellers_own(request: EmailRequest, to: str) -> bool:
+    """Mail to the seller's own people (a manager's approval) is not outreach."""
+    seller = request.playbook.seller
+    own = {seller.email, seller.sales_manager_email, request.playbook.support.contact_email}
+    return normalise_email(to) in {normalise_email(a) for a in own}
+
+
+def _delivered_before(message_id: str) -> bool:
+    details = activity.info().heartbeat_details
+    return len(details) >= 2 and details[0] == DELIVERED and details[1] == message_id
+
+
+@contextlib.asynccontextmanager
+async def _heartbeating() -> AsyncIterator[None]:
+    """Heartbeat while the body runs: a dead worker is noticed in seconds, a cancel arrives."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

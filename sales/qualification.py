@@ -12,7 +12,7 @@ from collections.abc import Collection
 from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sales.countries import country_name
 from sales.lead import Lead
@@ -34,6 +34,9 @@ class Assessment(BaseModel):
     decision: QualificationDecision
     reasons: list[str] = []
     restriction: str | None = None
+    opted_out: str | None = Field(
+        default=None, description="the address is on the opt-out list: since when, why"
+    )
     score: int | None = None
     score_details: list[str] = []
 

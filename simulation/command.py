@@ -25,6 +25,7 @@ from activities.credit import check_credit
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities, checked_recipient, message_id
 from activities.qualification import QualificationActivities
+from activities.suppression import SuppressionActivities
 from cli.output import UsageError, err, out
 from sales.lead import Lead
 from sales.playbook import Playbook, load_playbook
@@ -37,6 +38,7 @@ from simulation.support_stub import SupportNotSimulated
 from temporal_client import start_sale
 from workflows import search_attributes as sa
 from workflows.sale.workflow import SaleWorkflow
+from workflows.suppression.workflow import SuppressionWorkflow
 
 CONCURRENT_SALES = 25
 
@@ -97,7 +99,7 @@ async def simulate(
             worker = Worker(
                 env.client,
                 task_queue=queue,
-                workflows=[SaleWorkflow, SupportNotSimulated],
+                workflows=[SaleWorkflow, SupportNotSimulated, SuppressionWorkflow],
                 activities=[
                     QualificationActivities(own).qualify_lead,
                     check_credit,
@@ -105,6 +107,7 @@ async def simulate(
                     documents.prepare_quote,
                     documents.prepare_contract,
                     documents.prepare_bid,
+                    SuppressionActivities(env.client).record_opt_out,
                 ],
                 max_concurrent_activities=8,
             )

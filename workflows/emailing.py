@@ -1,54 +1,97 @@
-"""Sending one email through the email activity and recording it for the workflow's state."""
+"""Sending one email through the email activity and recording it for the workflow's state.
 
+A send can be stopped: when the sale ends (an opt-out, a bounce, mark_lost) while
+an email is being sent or waits for its next retry, the activity is cancelled and
+that email never goes out.
+"""
+
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities
-    from sales.requests import EmailRequest
+    from activities.email import SUPPRESSED, EmailActivities
+    from activities.smtp import MESSAGE_REJECTED, RECIPIENT_REFUSED
+    from sales.requests import EmailReceipt, EmailRequest
     from sales.state import EmailRecord
 
-ACTIVITY_TIMEOUT = timedelta(minutes=2)
+# Heartbeats every second: a worker killed mid-send is noticed within seconds and the
+# email retried elsewhere, instead of waiting out a long timeout.
+ACTIVITY_TIMEOUT = timedelta(minutes=1)
+HEARTBEAT_TIMEOUT = timedelta(seconds=5)
 # SMTP down, a template being fixed, storage not mounted: retried without end, so
 # a sale waits rather than fails; the error stays visible on the pending activity.
 EMAIL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))
-UNDELIVERABLE = ("RecipientRefused", "InvalidAddress")
+UNDELIVERABLE = (RECIPIENT_REFUSED, MESSAGE_REJECTED, "InvalidAddress")
 
 
 class Undeliverable(Exception):
-    """The recipient's address is refused for good or invalid; no retry will deliver it."""
+    """The recipient's address or this message is refused for good; no retry will deliver it."""
+
+
+class Suppressed(Exception):
+    """The recipient is on the opt-out list: nothing was sent."""
+
+
+class Stopped(Exception):
+    """The caller stopped the send (the sale ended) before the email went out."""
 
 
 class MissedDeadline(Exception):
     """An email with a deadline (a tender bid) could not be sent before it."""
 
 
-async def send_email(request: EmailRequest, *, within: timedelta | None = None) -> EmailRecord:
+async def send_email(
+    request: EmailRequest,
+    *,
+    within: timedelta | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> EmailRecord:
     """Send (at least once, same Message-ID every attempt) and return what the state keeps.
 
-    Undeliverable when the address cannot receive mail; MissedDeadline when `within`
-    is given and runs out; other failures are retried.
+    Undeliverable when the address cannot receive mail; Suppressed when it opted out;
+    Stopped when `stop()` turns true first; MissedDeadline when `within` runs out;
+    other failures are retried.
     """
+    handle = workflow.start_activity_method(
+        EmailActivities.send_email,
+        request,
+        start_to_close_timeout=ACTIVITY_TIMEOUT,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
+        schedule_to_close_timeout=within,
+        retry_policy=EMAIL_RETRY,
+        summary=f"email: {request.step}",
+    )
+    if stop is not None:
+        await workflow.wait_condition(lambda: handle.done() or stop())
+        if not handle.done():
+            handle.cancel()
+            try:
+                await handle
+            except (ActivityError, CancelledError):
+                pass
+            else:  # it finished in the same moment: it was sent after all
+                return _record(request, handle.result())
+            raise Stopped(f"{request.step} was not sent: the sale ended first")
     try:
-        receipt = await workflow.execute_activity_method(
-            EmailActivities.send_email,
-            request,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            schedule_to_close_timeout=within,
-            retry_policy=EMAIL_RETRY,
-            summary=f"email: {request.step}",
-        )
+        receipt = await handle
     except ActivityError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in UNDELIVERABLE:
             raise Undeliverable(cause.message) from err
+        if isinstance(cause, ApplicationError) and cause.type == SUPPRESSED:
+            raise Suppressed(cause.message) from err
         if within is not None and isinstance(cause, ActivityTimeout):
             raise MissedDeadline(f"{request.step} could not be sent in time: {cause}") from err
         raise
+    return _record(request, receipt)
+
+
+def _record(request: EmailRequest, receipt: EmailReceipt) -> EmailRecord:
     return EmailRecord(
         step=request.step,
         template=request.template,

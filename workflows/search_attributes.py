@@ -17,6 +17,7 @@ LEAD_COMPANY = SearchAttributeKey.for_keyword("LeadCompany")
 DEAL_VALUE = SearchAttributeKey.for_float("DealValue")
 LOST_REASON = SearchAttributeKey.for_keyword("LostReason")
 NEXT_ACTION_AT = SearchAttributeKey.for_datetime("NextActionAt")
+SUPPRESSED = SearchAttributeKey.for_bool("Suppressed")
 
 ALL: tuple[SearchAttributeKey[Any], ...] = (
     SALES_STAGE,
@@ -29,6 +30,7 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     DEAL_VALUE,
     LOST_REASON,
     NEXT_ACTION_AT,
+    SUPPRESSED,
 )
 
 

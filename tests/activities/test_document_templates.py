@@ -14,7 +14,6 @@ from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
 from temporalio.testing import ActivityEnvironment
 
 from activities.documents import DocumentActivities
@@ -23,6 +22,7 @@ from sales.lead import Lead
 from sales.playbook import Playbook
 from sales.quote import Quote
 from sales.requests import BidDocument, BidRequest, ContractDocument, ContractRequest, QuoteRequest
+from tests.activities.pdf_reading import pdf_text
 from tests.activities.template_contexts import (
     AMENDMENTS,
     CONTEXTS,
@@ -103,12 +103,6 @@ async def tender_bid(
     """A public-sector sale quoted, and the bid for its call for tenders."""
     sale = await quoted_sale(documents, "public-sector")
     return sale, await ActivityEnvironment().run(documents.prepare_bid, bid_for(sale, reference))
-
-
-def pdf_text(path: str) -> str:
-    """The PDF's text with runs of whitespace made single spaces (lines wrap anywhere)."""
-    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
-    return re.sub(r"\s+", " ", text)
 
 
 def read_back(document: ContractDocument | BidDocument) -> tuple[str, str]:

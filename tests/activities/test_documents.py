@@ -1,6 +1,5 @@
 """`prepare_quote` and `prepare_contract`: hand-checked figures, real HTML and PDF files."""
 
-import re
 from datetime import date
 from decimal import Decimal
 from html import unescape
@@ -8,18 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.documents import DocumentActivities
-from activities.pdf import to_latin1
 from sales.events import Application, ItemOfInterest, NeedsIdentified
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure, load_playbook
 from sales.quote import Quote, TaxLine
 from sales.requests import ContractRequest, QuoteRequest
 from settings import ROOT, Settings
+from tests.activities.pdf_reading import pdf_text
 
 ISSUED = date(2026, 3, 14)
 # Typographic marks a CRM copies in, none of them in latin-1.
@@ -83,12 +81,6 @@ def quote_request(playbook: Playbook, lead: Lead, **kw: Any) -> QuoteRequest:
         ),
     }
     return QuoteRequest.model_validate(fields | kw)
-
-
-def pdf_text(path: str) -> str:
-    """The PDF's text with runs of whitespace made single spaces (lines wrap anywhere)."""
-    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
-    return re.sub(r"\s+", " ", text)
 
 
 async def test_quote_figures_are_the_hand_checked_ones(
@@ -175,7 +167,7 @@ async def test_unknown_sku_is_not_retried_and_named(
     assert not documents_dir.exists()
 
 
-async def test_names_beyond_latin1_never_break_the_pdf(
+async def test_names_beyond_latin1_print_as_written(
     acts: DocumentActivities, playbook: Playbook
 ) -> None:
     lead = Lead(
@@ -190,14 +182,9 @@ async def test_names_beyond_latin1_never_break_the_pdf(
 
     html = Path(quote.html_path).read_text(encoding="utf-8")
     assert f"Strojírny Přerov {DASH} Łódź {OPEN}Nord{CLOSE} &lt;b&gt;" in html
-    assert 'Strojírny Prerov - Lódz "Nord" <b>' in pdf_text(quote.pdf_path)
-    assert "Jan Novák" in pdf_text(quote.pdf_path)
-
-
-def test_to_latin1_keeps_latin1_and_approximates_the_rest() -> None:
-    assert to_latin1("Müller, Novák, Ærø") == "Müller, Novák, Ærø"
-    approximated = to_latin1(f"Přerov, Łódź, 10 €, {OPEN}ok{CLOSE} {DASH} 東京")
-    assert approximated == 'Prerov, Lódz, 10 EUR, "ok" - ??'
+    text = pdf_text(quote.pdf_path)
+    assert f"Strojírny Přerov {DASH} Łódź {OPEN}Nord{CLOSE} <b>" in text
+    assert "Jan Novák" in text
 
 
 async def test_contract_has_number_law_total_and_po(

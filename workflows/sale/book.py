@@ -13,6 +13,7 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.suppression import SuppressionActivities
     from sales.events import LeadQualified, NeedsIdentified, Redline
     from sales.playbook import PurchasingProcedure
     from sales.process import StepName, stage_of
@@ -32,9 +33,10 @@ with workflow.unsafe.imports_passed_through():
         Signature,
         StageChange,
     )
+    from sales.suppression import Suppress, SuppressionSource
 
 from workflows import search_attributes as sa
-from workflows.emailing import Undeliverable, send_email
+from workflows.emailing import Stopped, Suppressed, Undeliverable, send_email
 from workflows.sale.details import details_of
 from workflows.sale.kept import KeptEvents, SaleEnded
 
@@ -78,7 +80,8 @@ class SaleBook(KeptEvents):
         attachments: list[str] | None = None,
         within: timedelta | None = None,
     ) -> None:
-        """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost."""
+        """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost,
+        and one being sent or retried when the sale ends is cancelled."""
         if self.ending is not None:
             raise self.ending
         try:
@@ -94,13 +97,20 @@ class SaleBook(KeptEvents):
                     attachments=attachments or [],
                 ),
                 within=within,
+                stop=lambda: self.ending is not None,
             )
+        except Stopped as stopped:
+            raise (self.ending or SaleEnded(LostReason.OTHER, str(stopped))) from stopped
+        except Suppressed as suppressed:
+            raise SaleEnded(
+                LostReason.OPTED_OUT, str(suppressed), by="the opt-out list", listed=True
+            ) from suppressed
         except Undeliverable as refused:
             if to not in (None, self.lead.email):
                 # An address of the seller's own: fail the sale visibly, as before.
                 raise ApplicationError(str(refused), non_retryable=True) from refused
             # The lead's own address refused for good: the same as a bounce signal.
-            raise SaleEnded(LostReason.BOUNCED, str(refused)) from refused
+            raise SaleEnded(LostReason.BOUNCED, str(refused), by="the mail server") from refused
         self.state.emails.append(record)
 
     def sent(self, step: str) -> bool:
@@ -256,6 +266,27 @@ class SaleBook(KeptEvents):
     def won(self, support_workflow_id: str) -> SaleOutcome:
         self.state.support_workflow_id = support_workflow_id
         return self.outcome()
+
+    async def record_opt_out(self, ended: SaleEnded) -> None:
+        """An opt-out or a bounce puts the address on the list, so that no sale writes again."""
+        if ended.reason not in (LostReason.OPTED_OUT, LostReason.BOUNCED) or ended.listed:
+            return
+        # Added with the opt-out list: sales already running replay without it.
+        if not workflow.patched("opt-out-list"):
+            return
+        bounce = ended.reason is LostReason.BOUNCED
+        await workflow.execute_activity_method(
+            SuppressionActivities.record_opt_out,
+            Suppress(
+                address=ended.address or self.lead.email,
+                reason=ended.notes or str(ended.reason),
+                by=ended.by,
+                source=SuppressionSource.BOUNCE if bounce else SuppressionSource.UNSUBSCRIBE,
+                sale=self.state.workflow_id,
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+            summary="put the address on the opt-out list",
+        )
 
     def lost(self, ended: SaleEnded) -> SaleOutcome:
         self.state.lost_reason = ended.reason

@@ -27,12 +27,27 @@ E = TypeVar("E", bound=Event)
 
 
 class SaleEnded(Exception):
-    """Raised inside the workflow to leave the steps for LOST."""
+    """Raised inside the workflow to leave the steps for LOST.
 
-    def __init__(self, reason: LostReason, notes: str | None = None) -> None:
+    `by` says who or what ended it; `address` is the one to put on the opt-out list when
+    the reason is an opt-out or a bounce (None: the lead's, or already on the list).
+    """
+
+    def __init__(
+        self,
+        reason: LostReason,
+        notes: str | None = None,
+        *,
+        by: str = "the playbook",
+        address: str | None = None,
+        listed: bool = False,
+    ) -> None:
         super().__init__(reason.value)
         self.reason = reason
         self.notes = notes
+        self.by = by
+        self.address = address
+        self.listed = listed
 
 
 class KeptEvents:
@@ -144,11 +159,15 @@ class KeptEvents:
         self.applied(received)
         event = received.event
         if isinstance(event, MarkLost):
-            self.ending = SaleEnded(event.reason, event.notes)
+            self.ending = SaleEnded(event.reason, event.notes, by=received.signal)
         elif isinstance(event, EmailBounced):
-            self.ending = SaleEnded(LostReason.BOUNCED, event.reason)
+            self.ending = SaleEnded(
+                LostReason.BOUNCED, event.reason, by=received.signal, address=event.address
+            )
         elif isinstance(event, Unsubscribed):
-            self.ending = SaleEnded(LostReason.OPTED_OUT, event.reason)
+            self.ending = SaleEnded(
+                LostReason.OPTED_OUT, event.reason, by=received.signal, address=event.address
+            )
 
     async def next(self, kind: type[E], due: datetime) -> Received[E] | None:
         """The first kept event of `kind`, or None at `due`; SaleEnded on an opt-out."""

@@ -68,6 +68,7 @@ class SaleWorkflow:
                 book.begin(index, step.entry_note())
                 await step.run()
         except SaleEnded as ended:
+            await book.record_opt_out(ended)
             outcome = book.lost(ended)
         else:
             outcome = await self._win()

@@ -29,6 +29,7 @@ from sales.requests import (
     QualificationResult,
     QuoteRequest,
 )
+from sales.suppression import Suppress, SuppressionStatus
 from settings import ROOT
 
 
@@ -40,6 +41,7 @@ class Doubles:
         self.emails: list[EmailRequest] = []
         self.assessment: Assessment | None = None
         self.credit: CreditDecision | None = None
+        self.opted_out: list[Suppress] = []
 
     def activities(self) -> list[Callable[..., Any]]:
         return [
@@ -49,6 +51,7 @@ class Doubles:
             self.prepare_quote,
             self.prepare_contract,
             self.prepare_bid,
+            self.record_opt_out,
         ]
 
     def steps_to(self, address: str) -> list[str]:
@@ -90,6 +93,11 @@ class Doubles:
     async def prepare_contract(self, request: ContractRequest) -> ContractDocument:
         number = contract_number(request.lead.lead_id, request.issued_on.year, request.version)
         return ContractDocument(number=number, version=request.version, html_path=f"{number}.html")
+
+    @activity.defn(name="record_opt_out")
+    async def record_opt_out(self, request: Suppress) -> SuppressionStatus:
+        self.opted_out.append(request)
+        return SuppressionStatus(address=request.address, suppressed=True)
 
     @activity.defn(name="prepare_bid")
     async def prepare_bid(self, request: BidRequest) -> BidDocument:

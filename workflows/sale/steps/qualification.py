@@ -31,6 +31,8 @@ class Qualification(Step):
         )
         assessment = self._assessment(result)
         book.qualified(assessment)
+        if assessment.opted_out is not None:
+            raise SaleEnded(LostReason.OPTED_OUT, assessment.opted_out)
         decision = assessment.decision
         if assessment.restriction is not None:
             override = await book.next(LeadQualified, workflow.now())

@@ -1,0 +1,1 @@
+"""SuppressionWorkflow: the opt-out list, one entity workflow per address."""
