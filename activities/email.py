@@ -126,7 +126,7 @@ class EmailActivities:
             "seller": request.playbook.seller,
             "playbook": request.playbook,
             "workflow_id": request.workflow_id,
-            "unsubscribe": self._unsubscribe(request),
+            "unsubscribe": {} if _sellers_own(request, request.to) else self._unsubscribe(request),
         }
         base = f"emails/{request.template}"
         playbook = request.playbook

@@ -35,6 +35,15 @@ class Inbox(Message):
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_DATA(  # noqa: N802  (the name aiosmtpd calls)
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        """Refuse for good, after the body, mail to `rejected-...`: as a content filter does."""
+        if any(address.startswith("rejected-") for address in envelope.rcpt_tos):
+            return "550 5.7.1 Message content rejected as spam"
+        answer: str = await super().handle_DATA(server, session, envelope)
+        return answer
+
     def handle_message(self, message: EmailMessage) -> None:
         with self._lock:
             self.messages.append(message)
@@ -79,3 +88,8 @@ class SmtpServer:
 
     def stop(self) -> None:
         self._controller.stop()
+
+    def restart(self) -> None:
+        """Up again on the same port after `stop()`, keeping what it received."""
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()

@@ -1,7 +1,8 @@
 """`send_email` against a real in-process SMTP server: headers, parts, attachments, errors."""
 
+import dataclasses
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
@@ -9,16 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.email import EmailActivities
+from activities.email import DELIVERED, EmailActivities
 from sales.catalog import load_catalog
 from sales.events import Application, ItemOfInterest, NeedsIdentified
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure, RoundingPolicy, load_playbook
 from sales.quote import Quote, price_lines, total_lines
 from sales.requests import EmailRequest
+from sales.suppression import SuppressionChange, SuppressionSource, SuppressionStatus
+from sales.unsubscribe import read_unsubscribe_token, unsubscribe_token
 from settings import ROOT, Settings
 from tests.smtp_inbox import SmtpServer
 
@@ -279,3 +283,112 @@ async def test_every_template_renders_with_its_context(
         assert phrase in text, f"{template}: {phrase!r} not in text"
         assert "Sam Keller" in text and "Sam Keller" in html
         assert "{{" not in text + html
+
+
+async def test_outreach_carries_one_click_unsubscribe_and_the_sellers_postal_address(
+    smtp: SmtpServer, playbook: Playbook, lead: Lead, tmp_path: Path
+) -> None:
+    settings = Settings(
+        smtp_port=smtp.port,
+        documents_dir=tmp_path,
+        unsubscribe_url="https://sales.northwind.example/v1/unsubscribe",
+        unsubscribe_secret=SecretStr("s3cret"),
+    )
+    await ActivityEnvironment().run(EmailActivities(settings).send_email, request(playbook, lead))
+
+    message = parsed(smtp.inbox.to(lead.email)[0])
+    token = unsubscribe_token("sale-x", "s3cret")
+    assert message["List-Unsubscribe"] == (
+        "<mailto:unsubscribe+sale-x@sales.northwind.example>, "
+        f"<https://sales.northwind.example/v1/unsubscribe/{token}>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert read_unsubscribe_token(token, ["old", "s3cret"]) == "sale-x"
+    for kind in ("plain", "html"):
+        text = body(message, kind)
+        assert "Leopoldstrasse 12, 80802 Munich, Germany" in text
+        assert f"https://sales.northwind.example/v1/unsubscribe/{token}" in text
+
+
+async def test_mail_to_the_sellers_own_manager_is_not_outreach(
+    smtp: SmtpServer, acts: EmailActivities, playbook: Playbook, lead: Lead
+) -> None:
+    manager = playbook.seller.sales_manager_email
+    context = {"quote": a_quote(playbook), "discount_percent": "25", "threshold": "10"}
+    await ActivityEnvironment().run(
+        acts.send_email,
+        request(playbook, lead, "discount_approval_request", to=manager, context=context),
+    )
+    message = parsed(smtp.inbox.to(manager)[0])
+    assert message["List-Unsubscribe"] is None
+    assert "Unsubscribe" not in body(message, "html")
+
+
+@pytest.mark.parametrize(
+    ("address", "kind", "final", "answer"),
+    [
+        ("rejected-1@acme.example", "MessageRejected", True, "550 5.7.1 Message content rejected"),
+        ("refused-1@acme.example", "RecipientRefused", True, "550 5.1.1 mailbox unknown"),
+    ],
+)
+async def test_a_permanent_refusal_is_final_and_names_the_servers_answer(
+    acts: EmailActivities, playbook: Playbook, lead: Lead, address: str, kind: str, final: bool,
+    answer: str,
+) -> None:  # fmt: skip
+    with pytest.raises(ApplicationError) as caught:
+        await ActivityEnvironment().run(acts.send_email, request(playbook, lead, to=address))
+    assert (caught.value.type, caught.value.non_retryable) == (kind, final)
+    assert answer in str(caught.value)
+
+
+async def test_a_mail_server_that_is_down_is_retried_with_the_reason_named(
+    playbook: Playbook, lead: Lead, tmp_path: Path
+) -> None:
+    down = SmtpServer()  # never started: nothing listens on its port
+    acts = EmailActivities(Settings(smtp_port=down.port, documents_dir=tmp_path))
+    with pytest.raises(ApplicationError) as caught:
+        await ActivityEnvironment().run(acts.send_email, request(playbook, lead))
+    assert caught.value.type == "SmtpUnavailable" and not caught.value.non_retryable
+    assert f"SMTP server 127.0.0.1:{down.port} unavailable" in str(caught.value)
+
+
+async def test_an_opted_out_address_is_not_sent_to(
+    smtp: SmtpServer, playbook: Playbook, lead: Lead, tmp_path: Path
+) -> None:
+    listed = SuppressionStatus(
+        address=lead.email,
+        suppressed=True,
+        changes=[
+            SuppressionChange(
+                suppressed=True, by="unsubscribe link", reason="no more mail",
+                source=SuppressionSource.UNSUBSCRIBE, at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+        ],
+    )  # fmt: skip
+
+    async def lookup(address: str) -> SuppressionStatus | None:
+        return listed if address.lower() == lead.email else None
+
+    acts = EmailActivities(Settings(smtp_port=smtp.port, documents_dir=tmp_path), lookup)
+    upper = request(playbook, lead, to=lead.email.upper())
+    with pytest.raises(ApplicationError) as caught:
+        await ActivityEnvironment().run(acts.send_email, upper)
+    assert (caught.value.type, caught.value.non_retryable) == ("Suppressed", True)
+    assert "suppressed since 2026-11-02 by unsubscribe link: no more mail" in str(caught.value)
+    assert smtp.inbox.to(lead.email) == []
+
+
+async def test_a_retry_after_a_crash_does_not_send_what_was_delivered(
+    smtp: SmtpServer, acts: EmailActivities, playbook: Playbook, lead: Lead
+) -> None:
+    first = ActivityEnvironment()
+    beats: list[Any] = []
+    first.on_heartbeat = lambda *details: beats.append(details)
+    receipt = await first.run(acts.send_email, request(playbook, lead))
+    assert beats[-1] == (DELIVERED, receipt.message_id)
+
+    retry = ActivityEnvironment()
+    retry.info = dataclasses.replace(retry.info, attempt=2, heartbeat_details=list(beats[-1]))
+    again = await retry.run(acts.send_email, request(playbook, lead))
+    assert again.message_id == receipt.message_id
+    assert smtp.inbox.steps(lead.email) == ["intro"]
