@@ -6,6 +6,7 @@ python starter.py signal <lead-or-workflow-id> <event> --json '{...}'
 python starter.py status <lead-or-workflow-id>
 python starter.py list [--stage PROPOSAL] [--playbook quick]
 python starter.py catalog [--json]
+python starter.py suppress | unsuppress ADDRESS --by WHO --reason WHY; python starter.py suppressed
 python starter.py playbook check FILE | show NAME | simulate NAME [--leads N] [--behaviour FILE]
 """
 
@@ -16,7 +17,7 @@ import sys
 
 from rich.markup import escape
 
-from cli import events, leads, pipeline, playbooks
+from cli import events, leads, pipeline, playbooks, suppression
 from cli.output import Refused, UsageError, err
 from sales.catalog import CatalogError
 from sales.playbook import PlaybookError
@@ -85,6 +86,21 @@ def parser() -> argparse.ArgumentParser:
     cat = commands.add_parser("catalog", help="the products items may name")
     cat.add_argument("--json", action="store_true", help="as JSON")
 
+    off = commands.add_parser(
+        "suppress", help="put an address on the opt-out list: no sale emails it again"
+    )
+    off.add_argument("address", help="the email address, in any letter case")
+    off.add_argument("--reason", required=True, help="why, for the record")
+    off.add_argument("--by", required=True, help="who asks for it")
+    on = commands.add_parser(
+        "unsuppress", help="take an address off the opt-out list, on someone's explicit word"
+    )
+    on.add_argument("address", help="the email address")
+    on.add_argument("--by", required=True, help="who allows it again")
+    on.add_argument("--reason", required=True, help="why, e.g. 'asked to hear from us again'")
+    listed = commands.add_parser("suppressed", help="every address on the opt-out list")
+    listed.add_argument("--json", action="store_true", help="as a JSON list")
+
     book = commands.add_parser("playbook", help="check, show or simulate a playbook")
     verbs = book.add_subparsers(dest="verb", required=True)
     check = verbs.add_parser("check", help="validate a playbook file and what it refers to")
@@ -130,6 +146,9 @@ async def run(argv: list[str]) -> int:
         "signal": events.cmd_signal,
         "status": events.cmd_status,
         "list": pipeline.cmd_list,
+        "suppress": suppression.cmd_suppress,
+        "unsuppress": suppression.cmd_unsuppress,
+        "suppressed": suppression.cmd_suppressed,
     }
     return await commands[args.command](client, settings, args)
 
