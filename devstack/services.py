@@ -1,5 +1,6 @@
 """What the stack runs: the Temporal dev server, the SMTP server, the worker and the starter."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -7,13 +8,17 @@ import time
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Mailbox
+from temporalio.client import Client
 
+from devstack.mailbox import LocalMailbox
 from devstack.ports import HOST
 from devstack.processes import POLL_INTERVAL, Child, describe_status, log_tail, shown, start_child
 from settings import ROOT, Settings
+from temporal_client import connect
 from workflows.search_attributes import dev_server_flags
+from workflows.suppression.calls import unsubscribe
 
+log = logging.getLogger(__name__)
 NAMESPACE = "default"
 EXAMPLE_LEADS = Path("examples") / "convention-leads.csv"
 SERVER_READY_TIMEOUT = 60.0
@@ -135,11 +140,31 @@ def prepare_maildir(mail_dir: Path) -> None:
             (mail_dir / sub).mkdir(mode=0o700, exist_ok=True)
 
 
+class OptOuts:
+    """Mail to an unsubscribe address, recorded through Temporal (connected on first use)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: Client | None = None
+
+    async def __call__(self, sender: str, workflow_id: str) -> None:
+        if self._client is None:
+            self._client = await connect(self._settings)
+        done = await unsubscribe(
+            self._client,
+            workflow_id,
+            sender,
+            via="unsubscribe email",
+            task_queue=self._settings.task_queue,
+        )
+        log.info("%s", done)
+
+
 def start_smtp(settings: Settings) -> Controller:
     """Start the local SMTP server in this process; every message lands in the maildir."""
     prepare_maildir(settings.mail_dir)
     controller = Controller(
-        Mailbox(settings.mail_dir),
+        LocalMailbox(settings.mail_dir, OptOuts(settings)),
         hostname=HOST,
         port=settings.smtp_port,
         enable_SMTPUTF8=True,  # as Mailpit does: lead addresses may be internationalised

@@ -11,7 +11,7 @@ from temporalio.common import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from sales.lead import normalise_email
-from sales.suppression import Suppress, SuppressionStatus, Unsuppress
+from sales.suppression import Suppress, SuppressionSource, SuppressionStatus, Unsuppress
 from workflows.suppression import api
 from workflows.suppression.workflow import SuppressionWorkflow
 
@@ -75,3 +75,40 @@ async def suppressed_addresses(client: Client) -> AsyncIterator[str]:
         address = await execution.memo_value(api.ADDRESS_MEMO, default=None, type_hint=str)
         if address:
             yield address
+
+
+async def unsubscribe(
+    client: Client, workflow_id: str, address: str, *, via: str, task_queue: str
+) -> str:
+    """An opt-out that came by a sale's unsubscribe link or address; what was done, in words.
+
+    The sale ends (and lists its lead) when the address is the sale's own lead; any other
+    sender, or a sale already over, is put on the list directly.
+    """
+    from workflows.sale import api as sale_api
+
+    handle = client.get_workflow_handle(workflow_id)
+    lead_email: str | None = None
+    try:
+        state = await handle.query(sale_api.STATE_QUERY, result_type=dict)
+        if state.get("stage") not in ("WON", "LOST"):
+            lead_email = str(state["lead"]["email"])
+    except Exception:  # no such sale, or it is closed: list the address all the same
+        lead_email = None
+    if lead_email is not None and normalise_email(lead_email) == normalise_email(address):
+        await handle.signal(
+            sale_api.UNSUBSCRIBED.name, {"address": address, "reason": f"unsubscribed by {via}"}
+        )
+        return f"{workflow_id} ends: {address} unsubscribed by {via}"
+    await suppress(
+        client,
+        Suppress(
+            address=address,
+            reason=f"unsubscribed by {via}",
+            by=via,
+            source=SuppressionSource.UNSUBSCRIBE,
+            sale=workflow_id,
+        ),
+        task_queue,
+    )
+    return f"{address} put on the opt-out list ({via})"
