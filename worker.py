@@ -9,6 +9,7 @@ import sys
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.calendar import public_holidays
 from activities.credit import check_credit
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities
@@ -34,6 +35,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
         activities=[
             qualification.qualify_lead,
             check_credit,
+            public_holidays,
             email.send_email,
             suppression.record_opt_out,
             documents.prepare_quote,

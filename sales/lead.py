@@ -7,6 +7,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from sales.countries import OptionalCountryCode
 from sales.items import ItemOfInterest
+from sales.sending import TimeZoneName
 from sales.text import single_line, slug
 
 
@@ -61,6 +62,9 @@ class Lead(BaseModel):
     source: OptionalLine = None
     owner: OptionalLine = Field(default=None, description="The seller who owns this lead")
     notes: OptionalLine = None
+    timezone: TimeZoneName = Field(
+        default=None, description="IANA zone for the sending window; else the country's"
+    )
     items: list[ItemOfInterest] = Field(
         default=[], description="what the lead asked for, when it came with an order (web sales)"
     )

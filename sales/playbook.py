@@ -28,6 +28,7 @@ from sales.policies import (
     NeedsAnalysis,
     OnApprovalTimeout,
     OnExpiry,
+    OutreachPolicy,
     ProposalPolicy,
     PurchasingProcedure,
     QualificationMode,
@@ -45,6 +46,7 @@ __all__ = [
     "NeedsAnalysis",
     "OnApprovalTimeout",
     "OnExpiry",
+    "OutreachPolicy",
     "Percent",
     "Playbook",
     "PlaybookError",
@@ -105,6 +107,7 @@ class Playbook(Section):
     seller: Seller
     process: Process = Process()
     qualification: QualificationRules = QualificationRules()
+    outreach: OutreachPolicy = OutreachPolicy()
     contact: ContactCadence = ContactCadence()
     needs_analysis: NeedsAnalysis = NeedsAnalysis()
     proposal: ProposalPolicy = ProposalPolicy()

@@ -9,6 +9,7 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 from sales.config import OptionalWait, Percent, Section, Wait
 from sales.countries import CountryCode
 from sales.lead import Lead
+from sales.sending import TimeZoneName, parse_window
 
 
 class QualificationMode(StrEnum):
@@ -135,6 +136,28 @@ class QualificationRules(Section):
             known = ", ".join(f for f in Lead.model_fields if f not in ("lead_id", "items"))
             raise ValueError(f"{', '.join(unknown)}: not a lead field (known: {known})")
         return fields
+
+
+class OutreachPolicy(Section):
+    """When emails to a lead may leave, in the lead's own time (see `sales.sending`)."""
+
+    window: str | None = Field(
+        default=None, description="local business hours like 09:00-17:30; none: any time"
+    )
+    business_days_only: bool = Field(default=False, description="no email on Saturday or Sunday")
+    public_holidays: bool = Field(
+        default=False, description="no email on the public holidays of the lead's country"
+    )
+    fallback_timezone: TimeZoneName = Field(
+        default="Europe/Berlin", description="for a lead with neither time zone nor country"
+    )
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, window: str | None) -> str | None:
+        if window is not None:
+            parse_window(window)
+        return window
 
 
 class ContactCadence(Section):

@@ -50,6 +50,13 @@ class QualificationResult(BaseModel):
     assessment: Assessment | None = None
 
 
+class HolidaysRequest(BaseModel):
+    """The public holidays of a country in some years."""
+
+    country: str
+    years: list[int]
+
+
 class CreditCheckRequest(BaseModel):
     """The buyer and the deal value whose credit the playbook's rules check."""
 

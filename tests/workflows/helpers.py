@@ -11,7 +11,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from sales.lead import Lead
-from sales.playbook import Playbook, load_playbook
+from sales.playbook import OutreachPolicy, Playbook, load_playbook
 from sales.stages import SalesStage
 from sales.state import SaleOutcome, SaleState
 from settings import Settings
@@ -43,8 +43,7 @@ BIG_DISCOUNT = {
 
 
 def default_playbook(**changes: Any) -> Playbook:
-    playbook = load_playbook(PLAYBOOKS, "default")
-    return playbook.model_copy(update=changes) if changes else playbook
+    return playbook_named("default", **changes)
 
 
 def new_lead(**fields: Any) -> Lead:
@@ -137,9 +136,12 @@ async def drive_to_contract(handle: WorkflowHandle[Any, Any]) -> SaleState:
     )
 
 
-def playbook_named(name: str) -> Playbook:
-    """A shipped playbook, as sales of it run."""
-    return load_playbook(PLAYBOOKS, name)
+def playbook_named(name: str, **changes: Any) -> Playbook:
+    """A shipped playbook as sales of it run, but sending at any hour: its window would make
+    a test depend on the weekday it runs on (tests/workflows/sale/test_sending_window.py
+    tests the window on its own)."""
+    playbook = load_playbook(PLAYBOOKS, name)
+    return playbook.model_copy(update={"outreach": OutreachPolicy(), **changes})
 
 
 async def command(

@@ -5,7 +5,7 @@ was applied, kept, rejected, sent, shown in the UI) is written once, and the
 state changes only through the methods here.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -13,13 +13,15 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.calendar import public_holidays
     from activities.suppression import SuppressionActivities
     from sales.events import LeadQualified, NeedsIdentified, Redline
     from sales.playbook import PurchasingProcedure
     from sales.process import StepName, stage_of
     from sales.qualification import Assessment
     from sales.quote import Quote
-    from sales.requests import EmailRequest, SaleInput
+    from sales.requests import EmailRequest, HolidaysRequest, SaleInput
+    from sales.sending import next_send_time, parse_window, zone_of
     from sales.stages import LostReason, SalesStage
     from sales.state import (
         Acceptance,
@@ -59,6 +61,8 @@ class SaleBook(KeptEvents):
         )
         super().__init__(state, steps, input.playbook.name)
         self.draft: Quote | None = None  # priced by the needs analysis, not offered yet
+        self._holidays_found: set[date] = set()
+        self._holiday_years: set[int] = set()
 
     def begin(self, index: int, note: str = "") -> None:
         """Step `index` starts: its stage is entered if the sale is not in it yet."""
@@ -79,11 +83,14 @@ class SaleBook(KeptEvents):
         to: str | None = None,
         attachments: list[str] | None = None,
         within: timedelta | None = None,
+        outreach: bool = True,
     ) -> None:
         """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost,
         and one being sent or retried when the sale ends is cancelled."""
         if self.ending is not None:
             raise self.ending
+        if outreach and to in (None, self.lead.email):
+            await self._within_window(step)
         try:
             record = await send_email(
                 EmailRequest(
@@ -112,6 +119,42 @@ class SaleBook(KeptEvents):
             # The lead's own address refused for good: the same as a bounce signal.
             raise SaleEnded(LostReason.BOUNCED, str(refused), by="the mail server") from refused
         self.state.emails.append(record)
+
+    async def _within_window(self, step: str) -> None:
+        """Wait, if need be, for the lead's next sending window; an opt-out ends the wait."""
+        outreach = self.playbook.outreach
+        if outreach.window is None:
+            return
+        zone = zone_of(self.lead.timezone, self.lead.country, outreach.fallback_timezone or "UTC")
+        now = workflow.now()
+        holidays = await self._holidays(now.astimezone(zone).year)
+        send_at = next_send_time(
+            now,
+            window=parse_window(outreach.window),
+            zone=zone,
+            business_days_only=outreach.business_days_only,
+            holidays=holidays,
+        )
+        if send_at > now:
+            local = send_at.astimezone(zone)
+            self.expect_at(f"send {step} at {local:%a %Y-%m-%d %H:%M} {zone}", send_at)
+            await self.next_of((), send_at)
+
+    async def _holidays(self, year: int) -> frozenset[date]:
+        """The lead country's public holidays of this year and the next, fetched once."""
+        country = self.lead.country
+        if not self.playbook.outreach.public_holidays or not country:
+            return frozenset()
+        if year not in self._holiday_years:
+            found = await workflow.execute_activity(
+                public_holidays,
+                HolidaysRequest(country=country, years=[year, year + 1]),
+                start_to_close_timeout=timedelta(seconds=30),
+                summary=f"public holidays of {country}",
+            )
+            self._holidays_found |= set(found)
+            self._holiday_years |= {year, year + 1}
+        return frozenset(self._holidays_found)
 
     def sent(self, step: str) -> bool:
         return any(email.step == step for email in self.state.emails)

@@ -95,6 +95,7 @@ class Tender(Step):
                 },
                 attachments=[bid.pdf_path] if bid.pdf_path else [],
                 within=last_moment - workflow.now(),
+                outreach=False,  # a bid answers a deadline, not business hours
             )
         except MissedDeadline as missed:
             self._missed(record, deadline, str(missed))
