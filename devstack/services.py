@@ -2,6 +2,7 @@
 
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -183,7 +184,19 @@ def child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TEMPORAL_ADDRESS", f"{HOST}:{settings.temporal_port}")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    if settings.unsubscribe_secret is None:
+        env["SALESFLOW_UNSUBSCRIBE_SECRET"] = development_secret(settings.data_dir)
     return env
+
+
+def development_secret(data_dir: Path) -> str:
+    """The secret that signs unsubscribe links under `make run`: made once, kept in .data."""
+    path = data_dir / "unsubscribe-secret"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def start_worker(settings: Settings, env: dict[str, str]) -> Child:

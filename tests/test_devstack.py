@@ -155,3 +155,12 @@ def test_compose_registers_the_same_search_attributes_as_the_dev_server() -> Non
     in_compose = set(re.findall(rf"\b([A-Z]\w*)=({types})\b", compose))
     in_code = {tuple(flag.split("=")) for flag in dev_server_flags()[1::2]}
     assert in_compose == in_code
+
+
+def test_the_unsubscribe_secret_is_made_once_and_given_to_the_worker(tmp_path: Path) -> None:
+    from devstack.services import child_env
+
+    settings = Settings(data_dir=tmp_path / "data")
+    first = child_env(settings)["SALESFLOW_UNSUBSCRIBE_SECRET"]
+    assert len(first) == 64 and child_env(settings)["SALESFLOW_UNSUBSCRIBE_SECRET"] == first
+    assert oct((tmp_path / "data" / "unsubscribe-secret").stat().st_mode)[-3:] == "600"
