@@ -34,8 +34,7 @@ class HeldMailbox(LocalMailbox):
         self.transactions.append(message_id)
         if len(self.transactions) == 1:
             self.arrived.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.02)
+            await asyncio.to_thread(self.release.wait, 60)
         return await super().handle_DATA(server, session, envelope)
 
 
