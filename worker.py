@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import sys
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -22,16 +23,28 @@ from workflows.support.workflow import CustomerSupportWorkflow
 from workflows.suppression.workflow import SuppressionWorkflow
 
 
-def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
-    """A worker with every workflow and activity, its activities built from `settings`."""
+def build_worker(
+    client: Client,
+    settings: Settings,
+    task_queue: str | None = None,
+    *,
+    email: EmailActivities | None = None,
+    support: type = CustomerSupportWorkflow,
+    **options: Any,
+) -> Worker:
+    """A worker with every workflow and activity, its activities built from `settings`.
+
+    `email` and `support` replace the email activities and the support workflow
+    (the playbook simulation records emails instead of sending them).
+    """
     suppression = SuppressionActivities(client)
-    email = EmailActivities(settings, suppression.lookup)
+    email = email or EmailActivities(settings, suppression.lookup)
     documents = DocumentActivities(settings)
     qualification = QualificationActivities(settings, suppression.lookup)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[SaleWorkflow, CustomerSupportWorkflow, SuppressionWorkflow],
+        workflows=[SaleWorkflow, support, SuppressionWorkflow],
         activities=[
             qualification.qualify_lead,
             check_credit,
@@ -42,6 +55,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
             documents.prepare_contract,
             documents.prepare_bid,
         ],
+        **options,
     )
 
 

@@ -19,13 +19,8 @@ from typing import Any
 from temporalio import activity
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.credit import check_credit
-from activities.documents import DocumentActivities
 from activities.email import EmailActivities, checked_recipient, message_id
-from activities.qualification import QualificationActivities
-from activities.suppression import SuppressionActivities
 from cli.output import UsageError, err, out
 from sales.lead import Lead
 from sales.playbook import Playbook, load_playbook
@@ -36,9 +31,8 @@ from simulation.driver import SaleDriver, SaleRun
 from simulation.report import figures, render
 from simulation.support_stub import SupportNotSimulated
 from temporal_client import start_sale
+from worker import build_worker
 from workflows import search_attributes as sa
-from workflows.sale.workflow import SaleWorkflow
-from workflows.suppression.workflow import SuppressionWorkflow
 
 CONCURRENT_SALES = 25
 
@@ -95,20 +89,11 @@ async def simulate(
         with tempfile.TemporaryDirectory(prefix="salesflow-simulation-") as folder:
             queue = f"simulation-{uuid.uuid4().hex[:8]}"
             own = settings.model_copy(update={"documents_dir": Path(folder), "task_queue": queue})
-            documents = DocumentActivities(own)
-            worker = Worker(
+            worker = build_worker(
                 env.client,
-                task_queue=queue,
-                workflows=[SaleWorkflow, SupportNotSimulated, SuppressionWorkflow],
-                activities=[
-                    QualificationActivities(own).qualify_lead,
-                    check_credit,
-                    RecordedEmails(own).send_email,
-                    documents.prepare_quote,
-                    documents.prepare_contract,
-                    documents.prepare_bid,
-                    SuppressionActivities(env.client).record_opt_out,
-                ],
+                own,
+                email=RecordedEmails(own),
+                support=SupportNotSimulated,
                 max_concurrent_activities=8,
             )
             async with worker:

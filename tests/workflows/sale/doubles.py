@@ -11,6 +11,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.calendar import public_holidays
 from activities.documents import bid_number, contract_number
 from sales.catalog import load_catalog
 from sales.gates import CreditCheckGate, CreditDecision
@@ -52,6 +53,7 @@ class Doubles:
             self.prepare_contract,
             self.prepare_bid,
             self.record_opt_out,
+            public_holidays,  # the real one: it only reads the holidays package
         ]
 
     def steps_to(self, address: str) -> list[str]:
