@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import search_attributes as sa
-from workflows.emailing import Undeliverable, send_email
+from workflows.emailing import Suppressed, Undeliverable, send_email
 from workflows.inbox import EventInbox, Received
 from workflows.support import api
 
@@ -169,7 +169,8 @@ class CustomerSupportWorkflow:
                     context={"support": support.model_dump(mode="json"), **context},
                 )
             )
-        except Undeliverable as refused:
+        except (Undeliverable, Suppressed) as refused:
+            # A customer who opted out still has an account: the email is just not sent.
             self._state.undelivered.append(f"{step}: {refused}")
             return
         self._state.emails.append(record)

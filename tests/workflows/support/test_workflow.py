@@ -9,12 +9,14 @@ from temporalio.worker import Worker
 
 from sales.requests import SupportInput
 from sales.state import SupportState
+from sales.suppression import Suppress
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import default_playbook, new_lead
 from workflows.sale import api as sale_api
 from workflows.support import api as support_api
 from workflows.support.workflow import CustomerSupportWorkflow
+from workflows.suppression.calls import suppress
 
 
 async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_closed(
@@ -92,3 +94,34 @@ async def test_a_long_customer_life_continues_as_new_with_everything_carried(
         "duplicate event_id: this event was already received"
     ]
     assert smtp.inbox.steps(lead.email) == ["welcome"]
+
+
+async def test_a_customer_on_the_opt_out_list_gets_no_email_and_keeps_the_account(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings, smtp: SmtpServer
+) -> None:
+    lead = new_lead()
+    await suppress(
+        env.client,
+        Suppress(address=lead.email, reason="no newsletters", by="dpo"),
+        settings.task_queue,
+    )
+    handle = await env.client.start_workflow(
+        CustomerSupportWorkflow.run,
+        SupportInput(
+            lead=lead,
+            playbook=default_playbook(),
+            sale_workflow_id=sale_api.workflow_id(lead.lead_id),
+        ),
+        id=support_api.workflow_id(lead.lead_id),
+        task_queue=settings.task_queue,
+    )
+    for _ in range(200):
+        state = await handle.query(support_api.STATE_QUERY, result_type=SupportState)
+        if state.undelivered:
+            break
+        await asyncio.sleep(0.05)
+    assert state.undelivered[0].startswith("welcome: not sent: ")
+    assert "no newsletters" in state.undelivered[0]
+    await handle.signal("account_closed", {"reason": "test over"})
+    assert (await handle.result()).closed_reason == "test over"
+    assert smtp.inbox.to(lead.email) == []
