@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     unsubscribe_url: str = "http://127.0.0.1:8000/v1/unsubscribe"
     unsubscribe_secret: SecretStr | None = None
 
+    # The webhook gateway (`python -m gateway`): its port, the secrets requests are signed
+    # with (comma-separated, several at once while rotating), and the largest body it reads.
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    webhook_secrets: SecretStr | None = None
+    gateway_max_body_bytes: int = 256 * 1024
+
     # Embedded default only: the dev server started by `make run`.
     temporal_host: str = "127.0.0.1"
     temporal_port: int = 7233
@@ -47,3 +54,9 @@ class Settings(BaseSettings):
     @property
     def temporal_address(self) -> str:
         return f"{self.temporal_host}:{self.temporal_port}"
+
+    def webhook_secret_list(self) -> list[str]:
+        """The webhook secrets, one per comma-separated entry."""
+        if self.webhook_secrets is None:
+            return []
+        return [s.strip() for s in self.webhook_secrets.get_secret_value().split(",") if s.strip()]
