@@ -63,7 +63,7 @@ async def gateway(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator
     for _ in range(500):  # up in well under a second
         if server.started:
             break
-        await asyncio.sleep(0.02)  # noqa: ASYNC110  (uvicorn offers no event to wait on)
+        await asyncio.sleep(0.02)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
         yield Gateway(http, own)
     server.should_exit = True
