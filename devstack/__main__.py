@@ -31,6 +31,7 @@ from devstack.services import (
     StackError,
     child_env,
     run_starter,
+    start_gateway,
     start_server,
     start_smtp,
     start_worker,
@@ -46,6 +47,7 @@ class Stack:
     server: Child | None = None
     smtp: Controller | None = None
     worker: Child | None = None
+    gateway: Child | None = None
 
 
 def start_stack(stack: Stack, settings: Settings, console: Console) -> dict[str, str]:
@@ -65,6 +67,11 @@ def start_stack(stack: Stack, settings: Settings, console: Console) -> dict[str,
     env = child_env(settings)
     stack.worker = start_worker(settings, env)
     console.print(f"  worker started (log: {escape(shown(stack.worker.log))})")
+    stack.gateway = start_gateway(settings, env)
+    console.print(
+        f"  webhook gateway on {HOST}:{settings.gateway_port} "
+        f"(log: {escape(shown(stack.gateway.log))})"
+    )
 
     console.print(f"starting the example sales from {EXAMPLE_LEADS} ...")
     status = run_starter(env)
@@ -78,6 +85,9 @@ def stop_stack(stack: Stack, console: Console) -> None:
     """Stop what was started: worker, then SMTP, then server; ignoring signals meanwhile."""
     ignore_stop_signals()
     stopped: list[str] = []
+    if stack.gateway is not None:
+        stop_child(stack.gateway)
+        stopped.append("webhook gateway")
     if stack.worker is not None:
         stop_child(stack.worker)
         stopped.append("worker")
@@ -109,7 +119,7 @@ def main() -> int:
     stack = Stack()
     try:
         env = start_stack(stack, settings, console)
-        children = [c for c in (stack.server, stack.worker) if c is not None]
+        children = [c for c in (stack.server, stack.worker, stack.gateway) if c is not None]
         if not any(c.process.poll() is not None for c in children):
             print_banner(console, settings, env)
         ended = supervise(children)

@@ -33,11 +33,20 @@ def print_banner(console: Console, settings: Settings, worker_env: dict[str, str
     workflow_id = first_workflow_id()
     address = f"{HOST}:{settings.temporal_port}"
     signal_input = shlex.quote('{"notes": "call back Monday"}')
-    logs = [shown(settings.data_dir / name) for name in ("temporal.log", "worker.log")]
+    logs = [
+        shown(settings.data_dir / name) for name in ("temporal.log", "worker.log", "gateway.log")
+    ]
+    secret_file = settings.data_dir / "webhook-secret"
+    secret = worker_env.get("SALESFLOW_WEBHOOK_SECRETS", "")
+    where = "SALESFLOW_WEBHOOK_SECRETS"
+    if secret_file.is_file():
+        where = f"kept in {shown(secret_file)}"
     rows = [
         ("Temporal UI", f"http://{HOST}:{settings.ui_port}/namespaces/{NAMESPACE}/workflows"),
         ("Temporal", f"{address}  (namespace {NAMESPACE}, task queue {settings.task_queue})"),
         ("Mail", f"{shown(settings.mail_dir / 'new')}  (SMTP {HOST}:{settings.smtp_port})"),
+        ("Gateway", f"http://{HOST}:{settings.gateway_port}/docs  (POST /v1/leads, events, state)"),
+        ("Secret", f"{secret}  ({where}; sign requests with it)" if secret else where),
         ("Logs", ", ".join(logs)),
     ]
     # Another terminal does not have make's SALESFLOW_* variables: name the server if not default.

@@ -25,6 +25,7 @@ def needed_ports(settings: Settings) -> list[Port]:
         Port(settings.temporal_port, "Temporal gRPC", "SALESFLOW_TEMPORAL_PORT"),
         Port(settings.ui_port, "Temporal UI", "SALESFLOW_UI_PORT"),
         Port(settings.smtp_port, "SMTP", "SALESFLOW_SMTP_PORT"),
+        Port(settings.gateway_port, "webhook gateway", "SALESFLOW_GATEWAY_PORT"),
     ]
 
 

@@ -185,18 +185,30 @@ def child_env(settings: Settings) -> dict[str, str]:
     env.setdefault("TEMPORAL_ADDRESS", f"{HOST}:{settings.temporal_port}")
     env.setdefault("PYTHONUNBUFFERED", "1")
     if settings.unsubscribe_secret is None:
-        env["SALESFLOW_UNSUBSCRIBE_SECRET"] = development_secret(settings.data_dir)
+        env["SALESFLOW_UNSUBSCRIBE_SECRET"] = development_secret(settings.data_dir, "unsubscribe")
+    if settings.webhook_secrets is None:
+        env["SALESFLOW_WEBHOOK_SECRETS"] = development_secret(settings.data_dir, "webhook")
     return env
 
 
-def development_secret(data_dir: Path) -> str:
-    """The secret that signs unsubscribe links under `make run`: made once, kept in .data."""
-    path = data_dir / "unsubscribe-secret"
+def development_secret(data_dir: Path, kind: str) -> str:
+    """A secret for `make run` (webhook signatures, unsubscribe links): made once, kept in .data."""
+    path = data_dir / f"{kind}-secret"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32), encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
+
+
+def start_gateway(settings: Settings, env: dict[str, str]) -> Child:
+    """Start the webhook gateway (`python -m gateway`), its output in `<data_dir>/gateway.log`."""
+    return start_child(
+        "webhook gateway",
+        [sys.executable, "-m", "gateway"],
+        settings.data_dir / "gateway.log",
+        {**env, "SALESFLOW_GATEWAY_PORT": str(settings.gateway_port)},
+    )
 
 
 def start_worker(settings: Settings, env: dict[str, str]) -> Child:
