@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from sales.items import ItemOfInterest, Money, NonEmpty, Percent, one_discount
+from sales.items import ItemOfInterest, Money, Percent, one_discount
+from sales.limits import MANY, Long, NonEmpty, NonEmptyLong, Short
 from sales.policies import PurchasingProcedure
 from sales.stages import LostReason
 
@@ -21,7 +22,7 @@ class Event(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    event_id: str | None = None
+    event_id: Short | None = None
 
 
 class LeadQualified(Event):
@@ -29,20 +30,20 @@ class LeadQualified(Event):
 
     qualified: bool
     by: NonEmpty
-    reason: str | None = None
+    reason: Long | None = None
 
 
 class ContactResponded(Event):
     """The lead answered the intro or a follow-up; the cadence stops."""
 
-    channel: str | None = None
-    message: str | None = None
+    channel: Short | None = None
+    message: Long | None = None
 
 
 class InterestExpressed(Event):
     """The lead said it is interested: it is now a prospect."""
 
-    notes: str | None = None
+    notes: Long | None = None
 
 
 class Application(BaseModel):
@@ -51,7 +52,7 @@ class Application(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: NonEmpty
-    description: str | None = None
+    description: Long | None = None
     hours_saved_per_month: Decimal | None = Field(default=None, ge=0)
     cost_saved_per_year: Decimal | None = Field(default=None, ge=0)
 
@@ -59,15 +60,15 @@ class Application(BaseModel):
 class NeedsIdentified(Event):
     """What the seller learnt of the prospect's business, and the items to quote."""
 
-    summary: NonEmpty
-    items: list[ItemOfInterest] = Field(min_length=1)
-    business_model: str | None = None
-    culture: str | None = None
-    applications: list[Application] = []
+    summary: NonEmptyLong
+    items: list[ItemOfInterest] = Field(min_length=1, max_length=MANY)
+    business_model: Long | None = None
+    culture: Long | None = None
+    applications: list[Application] = Field(default=[], max_length=MANY)
     purchasing_procedure: PurchasingProcedure | None = None
     discount_percent: Percent | None = None
     discount_amount: Money | None = Field(default=None, description="off the whole quote")
-    tender_reference: str | None = Field(default=None, description="the call for tenders answered")
+    tender_reference: Short | None = Field(default=None, description="the call for tenders answered")
     submission_deadline: AwareDatetime | None = Field(
         default=None, description="when bids must be in, for a tender"
     )
@@ -87,8 +88,8 @@ class DiscountApproved(Event):
 class RevisionRequested(Event):
     """The prospect asks for a new version of the quote."""
 
-    notes: str | None = None
-    items: list[ItemOfInterest] | None = Field(default=None, min_length=1)
+    notes: Long | None = None
+    items: list[ItemOfInterest] | None = Field(default=None, min_length=1, max_length=MANY)
     discount_percent: Percent | None = None
     discount_amount: Money | None = None
 
@@ -101,24 +102,24 @@ class RevisionRequested(Event):
 class ProposalAccepted(Event):
     """The prospect accepts a quote; the latest one when no number is given."""
 
-    quote_number: str | None = None
-    accepted_by: str | None = None
-    po_number: str | None = None
+    quote_number: Short | None = None
+    accepted_by: Short | None = None
+    po_number: Short | None = None
 
 
 class ProposalRejected(Event):
     """The prospect turns the quote down."""
 
-    reason: str | None = None
+    reason: Long | None = None
 
 
 class ContractSigned(Event):
     """The e-signature system reports the contract signed."""
 
     signed_by: NonEmpty
-    envelope_id: str | None = None
+    envelope_id: Short | None = None
     signed_at: datetime | None = None
-    contract_number: str | None = None
+    contract_number: Short | None = None
 
 
 class OrderPlaced(Event):
@@ -131,22 +132,22 @@ class OrderPlaced(Event):
 class EmailBounced(Event):
     """The mail system could not deliver to the lead; no email goes out after it."""
 
-    address: str | None = None
-    reason: str | None = None
+    address: Short | None = None
+    reason: Long | None = None
 
 
 class Unsubscribed(Event):
     """The lead opted out; no email goes out after it."""
 
-    address: str | None = None
-    reason: str | None = None
+    address: Short | None = None
+    reason: Long | None = None
 
 
 class MarkLost(Event):
     """A seller ends the sale by hand, with a reason."""
 
     reason: LostReason
-    notes: str | None = None
+    notes: Long | None = None
 
 
 class OrderFulfilled(Event):
@@ -159,42 +160,42 @@ class TicketOpened(Event):
     """The customer opened a support ticket."""
 
     ticket_id: NonEmpty
-    subject: str | None = None
+    subject: Long | None = None
 
 
 class TicketResolved(Event):
     """Support resolved a ticket."""
 
     ticket_id: NonEmpty
-    subject: str | None = None
+    subject: Long | None = None
 
 
 class FeedbackReceived(Event):
     """A satisfaction score from the customer."""
 
     score: int = Field(ge=0, le=10)
-    comment: str | None = None
+    comment: Long | None = None
 
 
 class AccountClosed(Event):
     """The customer relationship ends; the support workflow completes."""
 
-    reason: NonEmpty
+    reason: NonEmptyLong
 
 
 class ExportLicenseGranted(Event):
     """The export control authority granted the licence the goods need for the destination."""
 
     license_number: NonEmpty
-    granted_by: str | None = None
+    granted_by: Short | None = None
     valid_until: date | None = None
 
 
 class ExportLicenseDenied(Event):
     """The export control authority refused the licence: the goods cannot go there."""
 
-    reason: str | None = None
-    by: str | None = None
+    reason: Long | None = None
+    by: Short | None = None
 
 
 class CreditApproved(Event):
@@ -203,7 +204,7 @@ class CreditApproved(Event):
     approved_by: NonEmpty
     approved: bool = True
     credit_limit: Money | None = None
-    reason: str | None = None
+    reason: Long | None = None
 
 
 class Redline(BaseModel):
@@ -212,39 +213,39 @@ class Redline(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     clause: NonEmpty
-    text: NonEmpty
+    text: NonEmptyLong
 
 
 class ContractRedlined(Event):
     """The buyer's lawyers return the draft contract with changes: a new version follows."""
 
-    changes: list[Redline] = Field(min_length=1)
-    contract_number: str | None = None
-    by: str | None = None
-    notes: str | None = None
+    changes: list[Redline] = Field(min_length=1, max_length=MANY)
+    contract_number: Short | None = None
+    by: Short | None = None
+    notes: Long | None = None
 
 
 class LegalApproved(Event):
     """The buyer's lawyers accept the current draft: it goes out for signature."""
 
     approved_by: NonEmpty
-    contract_number: str | None = None
+    contract_number: Short | None = None
 
 
 class TenderAwarded(Event):
     """The contracting authority awarded the tender to our bid."""
 
-    awarded_by: str | None = None
-    po_number: str | None = None
-    contract_reference: str | None = None
-    bid_number: str | None = None
+    awarded_by: Short | None = None
+    po_number: Short | None = None
+    contract_reference: Short | None = None
+    bid_number: Short | None = None
 
 
 class TenderLost(Event):
     """The contracting authority awarded the tender to someone else, or cancelled it."""
 
-    reason: str | None = None
-    winner: str | None = None
+    reason: Long | None = None
+    winner: Short | None = None
 
 
 # Events that end a sale in whatever stage it is; every other event waits for its step.

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sales.limits import NonEmpty
+
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 Money = Annotated[Decimal, Field(ge=0)]
-NonEmpty = Annotated[str, Field(min_length=1)]
 _DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: no 1_000, +3 or other scripts' digits
 
 
@@ -24,7 +25,7 @@ class ItemOfInterest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: NonEmpty
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=1_000_000)
     discount_percent: Percent | None = None
     discount_amount: Money | None = None
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from sales.countries import OptionalCountryCode
 from sales.items import ItemOfInterest
+from sales.limits import EMAIL, MANY, Long, Short
 from sales.sending import TimeZoneName
 from sales.text import single_line, slug
 
@@ -21,7 +22,8 @@ def _clean_optional(value: Any) -> Any:
 
 
 Line = Annotated[str, BeforeValidator(_clean)]
-OptionalLine = Annotated[str | None, BeforeValidator(_clean_optional)]
+OptionalLine = Annotated[Short | None, BeforeValidator(_clean_optional)]
+OptionalNotes = Annotated[Long | None, BeforeValidator(_clean_optional)]
 
 LEAD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,80}$"
 
@@ -48,7 +50,7 @@ class Lead(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lead_id: str = Field(default="", pattern=r"^$|" + LEAD_ID_PATTERN)
-    email: Line = Field(min_length=1)
+    email: Line = Field(min_length=1, max_length=EMAIL)
     first_name: OptionalLine = None
     last_name: OptionalLine = None
     company: OptionalLine = None
@@ -61,12 +63,14 @@ class Lead(BaseModel):
     website: OptionalLine = None
     source: OptionalLine = None
     owner: OptionalLine = Field(default=None, description="The seller who owns this lead")
-    notes: OptionalLine = None
+    notes: OptionalNotes = None
     timezone: TimeZoneName = Field(
         default=None, description="IANA zone for the sending window; else the country's"
     )
     items: list[ItemOfInterest] = Field(
-        default=[], description="what the lead asked for, when it came with an order (web sales)"
+        default=[],
+        max_length=MANY,
+        description="what the lead asked for, when it came with an order (web sales)",
     )
 
     @model_validator(mode="after")
