@@ -17,7 +17,7 @@ import sys
 
 from rich.markup import escape
 
-from cli import events, leads, pipeline, playbooks, suppression
+from cli import events, imports, leads, pipeline, playbooks, suppression
 from cli.output import Refused, UsageError, err
 from sales.catalog import CatalogError
 from sales.playbook import PlaybookError
@@ -51,10 +51,27 @@ def parser() -> argparse.ArgumentParser:
     )
     lead.add_argument("--playbook", default=None, help="playbook name (default: settings)")
 
-    imp = commands.add_parser("import", help="start a sale for each row of a CSV")
-    imp.add_argument("file", help="CSV with a header row of lead fields, items, playbook")
+    imp = commands.add_parser(
+        "import",
+        help="start a sale for each row of a card file (CSV or .xlsx)",
+        description="CSV in UTF-8 (with or without BOM) or Windows-1252, comma, semicolon or "
+        "tab, or an .xlsx sheet; headers in several languages (see sales/lead_columns.py), "
+        "columns that are no field kept as notes. Bad rows are skipped and written with their "
+        "line and reason to FILE.errors.csv; duplicates start nothing and are counted.",
+        epilog=EXIT_STATUSES,
+    )
+    imp.add_argument("file", help="the card file, or - for standard input")
     imp.add_argument("--source", help="source for rows without one, e.g. convention:cebit")
     imp.add_argument("--playbook", default=None, help="playbook for rows that name none")
+    imp.add_argument(
+        "--map",
+        action="append",
+        metavar="COLUMN=FIELD",
+        help="read a column as a field (repeatable), e.g. --map 'Mail privat=email'",
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="say what would be started; start nothing"
+    )
 
     names = ", ".join(sale_api.MESSAGES.names())
     commands_only = ", ".join(sale_api.MESSAGES.commands())
@@ -142,7 +159,7 @@ async def run(argv: list[str]) -> int:
     client = await connect(settings)
     commands = {
         "lead": leads.cmd_lead,
-        "import": leads.cmd_import,
+        "import": imports.cmd_import,
         "signal": events.cmd_signal,
         "status": events.cmd_status,
         "list": pipeline.cmd_list,

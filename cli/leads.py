@@ -1,10 +1,8 @@
-"""Starting sales: one lead from the command line, or every row of a CSV file."""
+"""Starting a sale for one lead from the command line (a whole card file: `cli.imports`)."""
 
 import argparse
-from pathlib import Path
 
 from pydantic import ValidationError
-from rich.markup import escape
 from temporalio.client import Client
 
 from cli.output import UsageError, err, out
@@ -12,8 +10,7 @@ from sales.catalog import Catalog, load_catalog
 from sales.errors import describe
 from sales.items import ItemOfInterest, parse_item
 from sales.lead import Lead
-from sales.leads_csv import LeadFileError, parse_leads
-from sales.playbook import Playbook, load_playbook
+from sales.playbook import load_playbook
 from settings import Settings
 from temporal_client import start_sale
 
@@ -52,39 +49,3 @@ async def cmd_lead(client: Client, settings: Settings, args: argparse.Namespace)
         err.print(f"started a {playbook.name} sale for {who}")
     out.print(result.workflow_id)
     return 0
-
-
-async def cmd_import(client: Client, settings: Settings, args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    try:
-        parsed = parse_leads(path.read_text(encoding="utf-8-sig"), default_source=args.source)
-    except (OSError, LeadFileError) as error:
-        raise UsageError(f"{path}: {error}") from None
-    catalog = load_catalog(settings.catalog_path)
-    playbooks: dict[str, Playbook] = {}
-    errors = [str(e) for e in parsed.errors]
-    started = existing = 0
-    for row in parsed.rows:
-        name = row.playbook or args.playbook
-        try:
-            playbook = playbooks.get(name) or load_playbook(settings.playbooks_dir, name)
-        except ValueError as error:
-            errors.append(f"line {row.line}: playbook: {error}")
-            continue
-        playbooks[name] = playbook
-        unknown = unknown_skus(row.lead.items, catalog)
-        if unknown:
-            errors.append(f"line {row.line}: items: unknown sku {', '.join(unknown)}")
-            continue
-        result = await start_sale(client, row.lead, playbook, settings.task_queue)
-        what = row.lead.company or row.lead.email
-        if result.started:
-            started += 1
-            out.print(f"started  {result.workflow_id}  {playbook.name}  {what}")
-        else:
-            existing += 1
-            out.print(f"exists   {result.workflow_id}  already has a sale; not started again")
-    for problem in errors:
-        err.print(f"[red]skipped[/red]  {escape(f'{path}: {problem}')}", soft_wrap=True)
-    err.print(f"{started} started, {existing} already had a sale, {len(errors)} rows rejected")
-    return 1 if errors else 0

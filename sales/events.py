@@ -68,7 +68,9 @@ class NeedsIdentified(Event):
     purchasing_procedure: PurchasingProcedure | None = None
     discount_percent: Percent | None = None
     discount_amount: Money | None = Field(default=None, description="off the whole quote")
-    tender_reference: Short | None = Field(default=None, description="the call for tenders answered")
+    tender_reference: Short | None = Field(
+        default=None, description="the call for tenders answered"
+    )
     submission_deadline: AwareDatetime | None = Field(
         default=None, description="when bids must be in, for a tender"
     )

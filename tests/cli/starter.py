@@ -23,7 +23,11 @@ class Ran:
 
 
 async def run_starter(
-    env: WorkflowEnvironment | None, settings: Settings | None, *args: str
+    env: WorkflowEnvironment | None,
+    settings: Settings | None,
+    *args: str,
+    stdin: bytes | None = None,
+    cwd: Path = ROOT,
 ) -> Ran:
     """Run `starter.py`; async, so the test's worker can answer its queries and updates."""
     environment = {**os.environ, "COLUMNS": "200"}
@@ -33,13 +37,14 @@ async def run_starter(
         environment["SALESFLOW_TASK_QUEUE"] = settings.task_queue
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "starter.py",
+        str(ROOT / "starter.py"),
         *args,
-        cwd=ROOT,
-        env=environment,
+        cwd=cwd,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    out, err = await asyncio.wait_for(process.communicate(stdin), timeout=180)
     assert process.returncode is not None
     return Ran(process.returncode, out.decode(), err.decode())

@@ -25,11 +25,12 @@ async def test_importing_the_same_csv_twice_starts_each_sale_once(
         encoding="utf-8",
     )
     first = await run_starter(env, settings, "import", str(csv), "--source", "convention:test")
-    assert "2 started, 0 already had a sale, 2 rows rejected" in first.stderr, (
-        first.stdout + first.stderr
-    )
-    assert "line 4: more values than columns" in first.stderr
-    assert "line 5: same lead as line 2" in first.stderr
+    summary = "2 started, 0 already had a sale, 1 duplicates in the file, 1 rows rejected"
+    assert summary in first.stderr, first.stdout + first.stderr
+    report = (tmp_path / "cards.csv.errors.csv").read_text(encoding="utf-8").splitlines()
+    assert report[0] == "line,reason,email,first_name,company,country"
+    assert report[1].startswith("4,more values than columns,not-a-row-with,too,")
+    assert report[2].startswith("5,same lead as line 2 (")
     assert first.stdout.count("started  sale-") == 2
     assert first.returncode == 1
 
@@ -114,9 +115,12 @@ async def test_import_takes_the_playbook_and_items_of_each_row(
     )
     result = await run_starter(env, settings, "import", str(csv))
     assert result.returncode == 1
-    assert "2 started, 0 already had a sale, 2 rows rejected" in result.stderr
-    assert "line 4: items: unknown sku NW-NOPE" in result.stderr
-    assert "line 5: playbook: no playbook 'nonsense'" in result.stderr
+    assert "2 started, 0 already had a sale, 0 duplicates in the file, 2 rows rejected" in (
+        result.stderr
+    )
+    report = (tmp_path / "cards.csv.errors.csv").read_text(encoding="utf-8")
+    assert "4,items: unknown sku NW-NOPE," in report
+    assert "5,\"playbook: no playbook 'nonsense'" in report
     started = [line.split() for line in result.stdout.splitlines()]
     assert [(words[0], words[2]) for words in started] == [
         ("started", "quick"),

@@ -96,13 +96,19 @@ def test_an_unknown_country_in_the_csv_is_a_row_error_naming_the_field() -> None
     assert second.endswith("; did you mean Germany (DE)?")
 
 
-def test_an_unknown_column_is_refused_listing_the_known_ones() -> None:
+def test_a_column_that_is_no_field_is_kept_in_the_notes() -> None:
+    parsed = parse_leads("email,notes,playbok,Booth\na@x.example,met twice,quick,B12\n")
+    assert parsed.errors == []
+    assert parsed.rows[0].lead.notes == "met twice; playbok: quick; Booth: B12"
+    assert parsed.rows[0].playbook is None
+
+
+def test_a_file_without_an_email_column_is_refused_naming_its_columns() -> None:
     with pytest.raises(LeadFileError) as raised:
-        parse_leads("email,playbok\na@x.example,quick\n")
-    message = str(raised.value)
-    assert message.startswith("unknown columns playbok; known: company, country, ")
-    assert "items" in message.split("known: ")[1].split(", ")
-    assert "playbook" in message.split("known: ")[1].split(", ")
+        parse_leads("Name,Firma\nAnna,Acme\n")
+    assert str(raised.value) == (
+        "no email column (columns found: 'Name', 'Firma'); name one with --map COLUMN=email"
+    )
 
 
 def test_a_row_whose_cell_runs_over_lines_is_named_by_the_line_it_starts_on() -> None:
