@@ -67,7 +67,8 @@ async def test_a_windows_file_with_tabs_and_a_full_name_column_reads_right(
     tag = settings.task_queue
     text = (
         "Full Name\tE-Mail\tSociété\tPays\tRemarque\n"
-        f"Müller, Sabine\tsm-{tag}@pumpen.example\tSociété Générale Équipements\tFrankreich\tvu au salon\n"
+        f"Müller, Sabine\tsm-{tag}@pumpen.example\tSociété Générale Équipements\t"
+        "Frankreich\tvu au salon\n"
     )
     cards = tmp_path / "export.txt"
     cards.write_bytes(text.encode("cp1252"))
