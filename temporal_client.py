@@ -50,11 +50,10 @@ def lead_search_attributes(lead: Lead, playbook: Playbook) -> TypedSearchAttribu
 
 
 def sale_summary(lead: Lead) -> str:
-    """The static summary shown in the Temporal UI's workflow list."""
+    """The static summary in the Temporal UI's workflow list: who, but not their address."""
     who = lead.company or lead.email_domain
-    return f"{who}: {lead.contact_name} <{lead.email}>" + (
-        f", {lead.source}" if lead.source else ""
-    )
+    name = " ".join(part for part in (lead.first_name, lead.last_name) if part)
+    return who + (f": {name}" if name else "") + (f", {lead.source}" if lead.source else "")
 
 
 async def start_sale(

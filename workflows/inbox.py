@@ -73,7 +73,14 @@ class EventInbox:
         try:
             if len(args) != 1:
                 raise ValueError(f"expected one JSON object, got {len(args)} arguments")
-            data = workflow.payload_converter().from_payload(args[0].payload)
+            # A named handler gets the payload raw; only for an odd number of arguments
+            # has the SDK decoded them already (see workflows.handlers).
+            arg: Any = args[0]
+            data = (
+                workflow.payload_converter().from_payload(arg.payload)
+                if isinstance(arg, RawValue)
+                else arg
+            )
         except Exception as err:  # an undecodable payload must be recorded, not crash the task
             return Refused(signal, f"unreadable payload: {err}")
         try:

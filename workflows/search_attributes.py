@@ -15,6 +15,7 @@ PLAYBOOK = SearchAttributeKey.for_keyword("Playbook")
 PLAYBOOK_VERSION = SearchAttributeKey.for_keyword("PlaybookVersion")
 LEAD_COMPANY = SearchAttributeKey.for_keyword("LeadCompany")
 DEAL_VALUE = SearchAttributeKey.for_float("DealValue")
+DEAL_CURRENCY = SearchAttributeKey.for_keyword("DealCurrency")
 LOST_REASON = SearchAttributeKey.for_keyword("LostReason")
 NEXT_ACTION_AT = SearchAttributeKey.for_datetime("NextActionAt")
 SUPPRESSED = SearchAttributeKey.for_bool("Suppressed")
@@ -28,6 +29,7 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     PLAYBOOK_VERSION,
     LEAD_COMPANY,
     DEAL_VALUE,
+    DEAL_CURRENCY,
     LOST_REASON,
     NEXT_ACTION_AT,
     SUPPRESSED,

@@ -283,7 +283,11 @@ class SaleBook(KeptEvents):
             quote.html_path,
             quote.pdf_path,
         )
-        self.upsert(sa.DEAL_VALUE.value_set(float(quote.totals.net)))
+        value = [sa.DEAL_VALUE.value_set(float(quote.totals.net))]
+        # Added with the currency: sales already running replay without it.
+        if workflow.patched("deal-currency"):
+            value.append(sa.DEAL_CURRENCY.value_set(quote.currency))
+        self.upsert(*value)
 
     def awaiting_approval(self, waiting: bool) -> None:
         self.state.awaiting_discount_approval = waiting

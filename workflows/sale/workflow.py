@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.stages import SalesStage
     from sales.state import SaleOutcome, SaleState
 
+from workflows.handlers import with_message_handlers
 from workflows.sale import api
 from workflows.sale.book import SaleBook, SaleEnded
 from workflows.sale.steps import build_steps
@@ -26,6 +27,9 @@ from workflows.support.workflow import CustomerSupportWorkflow
 
 
 @workflow.defn(name=api.WORKFLOW_TYPE)
+@with_message_handlers(
+    api.MESSAGES, signal="receive", update="command", validator="validate_command"
+)
 class SaleWorkflow:
     """Runs one lead through the steps of its playbook; ends WON (support started) or LOST."""
 
@@ -89,6 +93,6 @@ class SaleWorkflow:
             ),
             id=support_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            static_summary=f"Support for {book.lead.company or book.lead.contact_name}",
+            static_summary=f"Support for {book.lead.company or book.lead.email_domain}",
         )
         return book.won(support_id)

@@ -30,11 +30,13 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import search_attributes as sa
 from workflows.emailing import Suppressed, Undeliverable, send_email
+from workflows.handlers import with_message_handlers
 from workflows.inbox import EventInbox, Received
 from workflows.support import api
 
 
 @workflow.defn(name=api.WORKFLOW_TYPE)
+@with_message_handlers(api.MESSAGES, signal="receive")
 class CustomerSupportWorkflow:
     """Welcomes the customer, follows fulfilment, checks in on a cadence, ends on account_closed."""
 

@@ -3,6 +3,7 @@
 import asyncio
 from decimal import Decimal
 
+from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -11,6 +12,7 @@ from sales.stages import SalesStage
 from settings import Settings
 from tests.conftest import TEMPORAL_BIN
 from tests.smtp_inbox import SmtpServer
+from workflows.sale import api as sale_api
 from tests.workflows.helpers import (
     drive_to_contract,
     drive_to_proposal,
@@ -144,3 +146,29 @@ async def test_repeated_event_id_is_applied_once(
     )
     assert [q.version for q in state.quotes] == [1, 2]
     assert smtp.inbox.steps(lead.email).count("proposal_v2") == 1
+
+
+async def test_the_ui_lists_every_signal_and_command_and_odd_arguments_wedge_nothing(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings
+) -> None:
+    handle = await start(env.client, settings, new_lead())
+    await wait_for(handle, lambda s: len(s.emails) == 1, "intro email")
+    metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    signals = {d.name: d.description for d in metadata.definition.signal_definitions}
+    updates = {d.name for d in metadata.definition.update_definitions}
+    assert set(sale_api.MESSAGES.names()) <= set(signals)
+    assert signals["contract_signed"] == "The e-signature system reports the contract signed."
+    assert updates >= set(sale_api.MESSAGES.commands())
+    assert "contract_signed" not in updates  # an event, not a seller command
+    assert "state" in {d.name for d in metadata.definition.query_definitions}
+
+    target = env.client.service_client.config.target_host
+    cli = await asyncio.create_subprocess_exec(
+        TEMPORAL_BIN, "workflow", "signal", "--address", target, "--workflow-id", handle.id,
+        "--name", "interest_expressed", "--input", "{}", "--input", '{"notes": "x"}',
+    )  # fmt: skip
+    assert await cli.wait() == 0
+    state = await wait_for(handle, lambda s: bool(s.rejected_events), "two arguments recorded")
+    assert "expected one JSON object, got 2 arguments" in state.rejected_events[0].reason
+    await handle.signal("interest_expressed", {})
+    await wait_stage(handle, SalesStage.NEEDS_ANALYSIS)
