@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from temporalio.client import WorkflowUpdateStage as Stage
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from cli.output import Refused, UsageError, err, out
+from cli.output import Refused, UsageError, err, out, print_json
 from sales.catalog import load_catalog
 from sales.errors import describe
 from sales.events import NeedsIdentified, RevisionRequested
@@ -44,13 +45,18 @@ def workflow_id_for(target: str, event: str | None = None) -> str:
     return sale_api.workflow_id(target)
 
 
+def read_payload(raw: str) -> str:
+    """`--payload -` reads the JSON from standard input (a webhook body piped through)."""
+    return sys.stdin.read() if raw == "-" else raw
+
+
 def validate_payload(event: str, raw: str, settings: Settings) -> dict[str, Any]:
     """The payload as JSON, checked with the same model the workflow uses; UsageError if bad."""
     model = message_for(event).model
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise UsageError(f"--json is not valid JSON: {error}") from None
+        raise UsageError(f"--payload is not valid JSON: {error}") from None
     try:
         payload = model.model_validate(data)
     except ValidationError as error:
@@ -66,13 +72,13 @@ def validate_payload(event: str, raw: str, settings: Settings) -> dict[str, Any]
 
 
 async def cmd_signal(client: Client, settings: Settings, args: argparse.Namespace) -> int:
-    payload = validate_payload(args.event, args.json, settings)
+    payload = validate_payload(args.event, args.payload, settings)
     workflow_id = workflow_id_for(args.target, args.event)
     handle = client.get_workflow_handle(workflow_id)
     message = message_for(args.event)
     try:
         if message.command and workflow_id.startswith("sale-"):
-            return await _command(handle, args.event, payload)
+            return await _command(handle, args.event, payload, as_json=args.json)
         await handle.signal(args.event, payload)
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:
@@ -81,10 +87,12 @@ async def cmd_signal(client: Client, settings: Settings, args: argparse.Namespac
             ) from None
         raise UsageError(f"{workflow_id}: {error.message}") from None
     err.print(f"sent {args.event} to {workflow_id}")
+    if args.json:
+        print_json({"workflow_id": workflow_id, "event": args.event, "sent": True})
     return 0
 
 
-async def _command(handle: Any, event: str, payload: dict[str, Any]) -> int:
+async def _command(handle: Any, event: str, payload: dict[str, Any], *, as_json: bool) -> int:
     """A seller command as an update: accepted (applied or kept) or refused with the reason."""
     try:
         update = await asyncio.wait_for(
@@ -103,7 +111,12 @@ async def _command(handle: Any, event: str, payload: dict[str, Any]) -> int:
     except TimeoutError:
         err.print(f"{event} to {handle.id}: no answer in time; is a worker running?")
         return 3
-    out.print(f"accepted: {answer.detail}")
+    if as_json:
+        print_json(
+            {"workflow_id": handle.id, "event": event, "accepted": True, **answer.model_dump()}
+        )
+    else:
+        out.print(f"accepted: {answer.detail}")
     return 0
 
 
@@ -119,7 +132,7 @@ async def cmd_status(client: Client, settings: Settings, args: argparse.Namespac
     except WorkflowQueryFailedError as error:
         raise UsageError(f"{workflow_id}: the state query failed: {error}") from None
     if args.json:
-        print(json.dumps(state, indent=2))
+        print_json(state)
         return 0
     print_state(workflow_id, state)
     return 0

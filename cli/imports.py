@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from cli.output import UsageError, err, out
+from cli.output import UsageError, err, out, print_json
 from sales.catalog import load_catalog
 from sales.lead_columns import ColumnError, map_columns
 from sales.leads_csv import LeadFileError, LeadRow, RowError, lead_rows, read_table
@@ -38,6 +38,7 @@ class Tally:
     existing: int = 0
     duplicates: list[RowError] = field(default_factory=list)
     rejected: list[RowError] = field(default_factory=list)
+    rows: list[dict[str, object]] = field(default_factory=list)  # what happened to each row
 
     def summary(self, dry_run: bool) -> str:
         verb = "would start" if dry_run else "started"
@@ -94,7 +95,26 @@ async def cmd_import(client: Client, settings: Settings, args: argparse.Namespac
     err.print(tally.summary(args.dry_run))
     if report is not None:
         err.print(f"rows not started, with the reason: {escape(str(report))}")
+    if args.json:
+        print_json(_as_json(tally, args.dry_run, report))
     return 1 if tally.rejected else 0
+
+
+def _as_json(tally: Tally, dry_run: bool, report: Path | None) -> dict[str, object]:
+    bad: list[dict[str, object]] = [
+        {"line": row.line, "outcome": "duplicate" if row.duplicate_of else "rejected",
+         "reason": row.message}
+        for row in [*tally.rejected, *tally.duplicates]
+    ]  # fmt: skip
+    return {
+        "dry_run": dry_run,
+        "started": tally.started,
+        "existing": tally.existing,
+        "duplicates": len(tally.duplicates),
+        "rejected": len(tally.rejected),
+        "error_report": str(report) if report else None,
+        "rows": sorted([*tally.rows, *bad], key=lambda row: int(str(row["line"]))),
+    }
 
 
 @dataclass
@@ -123,10 +143,20 @@ class _Importer:
         result = await start_sale(self.client, row.lead, playbook, self.settings.task_queue)
         if result.started:
             self.tally.started += 1
-            out.print(f"started  {result.workflow_id}  {playbook.name}  {escape(_who(row))}")
+            self._say(row, "started", result.workflow_id, f"{playbook.name}  {_who(row)}")
         else:
             self.tally.existing += 1
-            out.print(f"exists   {result.workflow_id}  already has a sale; not started again")
+            self._say(row, "exists", result.workflow_id, "already has a sale; not started again")
+
+    def _say(self, row: LeadRow, outcome: str, workflow_id: str, text: str) -> None:
+        """One line per row on stdout, or one entry of the JSON printed at the end."""
+        self.tally.rows.append({"line": row.line, "outcome": outcome, "workflow_id": workflow_id})
+        if self.args.json:
+            return
+        if out.is_terminal:
+            out.print(f"{outcome:<12} {workflow_id}  {escape(text)}")
+        else:
+            print(f"{outcome}\t{workflow_id}\t{text}")
 
     def _problem(self, row: LeadRow) -> str | None:
         name = row.playbook or self.args.playbook
@@ -146,10 +176,10 @@ class _Importer:
             if error.status is not RPCStatusCode.NOT_FOUND:
                 raise
             self.tally.started += 1
-            out.print(f"would start  {workflow_id}  {escape(_who(row))}")
+            self._say(row, "would start", workflow_id, _who(row))
             return
         self.tally.existing += 1
-        out.print(f"exists       {workflow_id}  already has a sale")
+        self._say(row, "exists", workflow_id, "already has a sale")
 
 
 def _who(row: LeadRow) -> str:

@@ -5,7 +5,7 @@ import argparse
 from pydantic import ValidationError
 from temporalio.client import Client
 
-from cli.output import UsageError, err, out
+from cli.output import UsageError, err, out, print_json
 from sales.catalog import Catalog, load_catalog
 from sales.errors import describe
 from sales.items import ItemOfInterest, parse_item
@@ -47,5 +47,15 @@ async def cmd_lead(client: Client, settings: Settings, args: argparse.Namespace)
     else:
         who = f"{lead.contact_name} ({lead.company or lead.email})"
         err.print(f"started a {playbook.name} sale for {who}")
-    out.print(result.workflow_id)
+    if args.json:
+        print_json(
+            {
+                "workflow_id": result.workflow_id,
+                "lead_id": lead.lead_id,
+                "playbook": playbook.name,
+                "started": result.started,
+            }
+        )
+    else:
+        out.print(result.workflow_id)
     return 0

@@ -15,3 +15,25 @@ class UsageError(Exception):
 
 class Refused(Exception):
     """A sale refused a seller command: printed with the sale's reason, exit status 1."""
+
+
+def print_json(data: object) -> None:
+    """Data for scripts: JSON on stdout, nothing else there."""
+    import json
+
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    """A table for people on a terminal; tab-separated columns with a header when piped."""
+    if not out.is_terminal:
+        print("\t".join(headers))
+        for row in rows:
+            print("\t".join(cell.replace("\t", " ") for cell in row))
+        return
+    from rich.table import Table
+
+    table = Table(*headers)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)

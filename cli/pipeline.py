@@ -1,12 +1,10 @@
 """Watching the pipeline: sales by stage from the search attributes, and the catalog."""
 
 import argparse
-import json
 
-from rich.table import Table
 from temporalio.client import Client
 
-from cli.output import out
+from cli.output import err, print_json, print_table
 from sales.catalog import load_catalog
 from sales.money import format_money
 from sales.stages import SalesStage
@@ -21,35 +19,60 @@ async def cmd_list(client: Client, settings: Settings, args: argparse.Namespace)
         query += f' AND {sa.SALES_STAGE.name} = "{SalesStage(args.stage.upper()).value}"'
     if args.playbook:
         query += f' AND {sa.PLAYBOOK.name} = "{args.playbook}"'
-    table = Table(
-        "workflow id", "stage", "playbook", "company", "owner", "next action at", "deal value"
-    )
-    async for execution in client.list_workflows(query, limit=args.limit):
+    rows: list[dict[str, object]] = []
+    more = False
+    # Pages through every match; with --limit, one more is read to know whether it stopped.
+    async for execution in client.list_workflows(query, page_size=500):
+        if args.limit is not None and len(rows) == args.limit:
+            more = True
+            break
         attrs = execution.typed_search_attributes
-        value = attrs.get(sa.DEAL_VALUE)
         due = attrs.get(sa.NEXT_ACTION_AT)
-        table.add_row(
-            execution.id,
-            attrs.get(sa.SALES_STAGE) or "",
-            attrs.get(sa.PLAYBOOK) or "",
-            attrs.get(sa.LEAD_COMPANY) or "",
-            attrs.get(sa.SALES_OWNER) or "",
-            f"{due:%Y-%m-%d %H:%M}" if due else "",
-            f"{value:,.2f}" if value is not None else "",
+        rows.append(
+            {
+                "workflow_id": execution.id,
+                "status": execution.status.name.lower() if execution.status else "",
+                "stage": attrs.get(sa.SALES_STAGE) or "",
+                "playbook": attrs.get(sa.PLAYBOOK) or "",
+                "company": attrs.get(sa.LEAD_COMPANY) or "",
+                "owner": attrs.get(sa.SALES_OWNER) or "",
+                "next_action_at": due.isoformat() if due else None,
+                "deal_value": attrs.get(sa.DEAL_VALUE),
+                "currency": attrs.get(sa.DEAL_CURRENCY) or "",
+            }
         )
-    out.print(table)
+    if args.json:
+        print_json(rows)
+    else:
+        headers = ["workflow id", "status", "stage", "playbook", "company", "owner",
+                   "next action at", "deal value"]  # fmt: skip
+        print_table(headers, [_row(r) for r in rows])
+    if more:
+        err.print(f"stopped after {args.limit} sales; more match (raise --limit or leave it out)")
+    else:
+        err.print(f"{len(rows)} sales")
     return 0
+
+
+def _row(row: dict[str, object]) -> list[str]:
+    value = row["deal_value"]
+    due = str(row["next_action_at"] or "")[:16].replace("T", " ")
+    money = f"{row['currency']} {value:,.2f}".strip() if isinstance(value, float) else ""
+    return [
+        str(row["workflow_id"]), str(row["status"]), str(row["stage"]), str(row["playbook"]),
+        str(row["company"]), str(row["owner"]), due, money,
+    ]  # fmt: skip
 
 
 def cmd_catalog(settings: Settings, args: argparse.Namespace) -> int:
     catalog = load_catalog(settings.catalog_path)
     if args.json:
-        print(json.dumps([p.model_dump(mode="json") for p in catalog.products], indent=2))
+        print_json([p.model_dump(mode="json") for p in catalog.products])
         return 0
-    table = Table("sku", "name", "unit", "tax", "dual use", "prices")
+    rows = []
     for p in catalog.products:
         prices = ", ".join(format_money(amount, cur) for cur, amount in p.prices.items())
-        dual = p.export_classification or "yes" if p.dual_use else ""
-        table.add_row(p.sku, p.name, p.unit, p.tax_category, dual, prices)
-    out.print(table)
+        dual = (p.export_classification or "yes") if p.dual_use else ""
+        rows.append([p.sku, p.name, p.unit, p.tax_category, dual, prices])
+    print_table(["sku", "name", "unit", "tax", "dual use", "prices"], rows)
     return 0

@@ -1,7 +1,6 @@
 """Playbooks for sales ops: check a changed file, show one as an outline, simulate its effect."""
 
 import argparse
-import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -9,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 from rich.tree import Tree
 
-from cli.output import UsageError, err, out
+from cli.output import UsageError, err, out, print_json
 from sales.playbook import Playbook, PlaybookError, load_playbook
 from sales.playbook_check import check_playbook, emails_of
 from sales.process import STEP_KINDS, StepName, stage_of
@@ -23,23 +22,35 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
             path, templates_dir=settings.templates_dir, playbooks_dir=settings.playbooks_dir
         )
     except PlaybookError as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
-        return 1
-    for problem in report.problems:
+        problems = [str(error)]
+        playbook = None
+    else:
+        problems = list(report.problems)
+        playbook = report.playbook
+    for problem in problems:
         err.print(f"[red]error:[/red] {escape(problem)}", soft_wrap=True)
-    if report.problems:
-        return 1
-    playbook = report.playbook
-    steps = len(playbook.process.steps)
-    out.print(f"{path}: ok ({playbook.name}, version {playbook.version}, {steps} steps)")
-    return 0
+    if args.json:
+        print_json(
+            {
+                "file": str(path),
+                "ok": not problems,
+                "problems": problems,
+                "name": playbook.name if playbook else None,
+                "version": playbook.version if playbook else None,
+                "steps": len(playbook.process.steps) if playbook else None,
+            }
+        )
+    elif not problems and playbook is not None:
+        steps = len(playbook.process.steps)
+        out.print(f"{path}: ok ({playbook.name}, version {playbook.version}, {steps} steps)")
+    return 1 if problems else 0
 
 
 def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
     playbook = load_playbook(settings.playbooks_dir, args.name)
     if args.json:
         document = {"version": playbook.version, **playbook.model_dump(mode="json")}
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        print_json(document)
         return 0
     out.print(outline(playbook, settings.templates_dir))
     return 0

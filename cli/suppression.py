@@ -1,14 +1,13 @@
 """The opt-out list for ops: put an address on it, take one off (who and why), list it."""
 
 import argparse
-import json
 
 from pydantic import ValidationError
 from temporalio.client import Client, WorkflowUpdateFailedError
 
-from cli.output import Refused, UsageError, err, out
+from cli.output import Refused, UsageError, err, out, print_json
 from sales.errors import describe
-from sales.suppression import Suppress, SuppressionSource, Unsuppress
+from sales.suppression import Suppress, SuppressionSource, SuppressionStatus, Unsuppress
 from settings import Settings
 from workflows.suppression.calls import suppress, suppressed_addresses, unsuppress
 
@@ -21,7 +20,7 @@ async def cmd_suppress(client: Client, settings: Settings, args: argparse.Namesp
     except ValidationError as error:
         raise UsageError(f"suppress: {describe(error)}") from None
     status = await suppress(client, request, settings.task_queue)
-    out.print(status.describe())
+    _print_status(status, args.json)
     return 0
 
 
@@ -36,16 +35,23 @@ async def cmd_unsuppress(client: Client, settings: Settings, args: argparse.Name
         raise Refused(str(error)) from None
     except WorkflowUpdateFailedError as error:
         raise Refused(str(error.cause)) from None
-    out.print(status.describe())
+    _print_status(status, args.json)
     return 0
+
+
+def _print_status(status: SuppressionStatus, as_json: bool) -> None:
+    if as_json:
+        print_json(status.model_dump(mode="json"))
+    else:
+        out.print(status.describe())
 
 
 async def cmd_suppressed(client: Client, settings: Settings, args: argparse.Namespace) -> int:
     addresses = sorted([address async for address in suppressed_addresses(client)])
     if args.json:
-        print(json.dumps(addresses, indent=2))
+        print_json(addresses)
     else:
         for address in addresses:
-            out.print(address)
-        err.print(f"{len(addresses)} addresses on the opt-out list")
+            print(address)
+    err.print(f"{len(addresses)} addresses on the opt-out list")
     return 0

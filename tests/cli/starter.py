@@ -28,6 +28,7 @@ async def run_starter(
     *args: str,
     stdin: bytes | None = None,
     cwd: Path = ROOT,
+    environ: dict[str, str] | None = None,
 ) -> Ran:
     """Run `starter.py`; async, so the test's worker can answer its queries and updates."""
     environment = {**os.environ, "COLUMNS": "200"}
@@ -35,6 +36,7 @@ async def run_starter(
         environment["TEMPORAL_ADDRESS"] = env.client.service_client.config.target_host
     if settings is not None:
         environment["SALESFLOW_TASK_QUEUE"] = settings.task_queue
+    environment.update(environ or {})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT / "starter.py"),

@@ -18,7 +18,7 @@ async def test_signal_with_a_bad_payload_is_refused_before_anything_is_sent(
         "signal",
         "nobody",
         "needs_identified",
-        "--json",
+        "--payload",
         '{"summary": "x", "items": []}',
     )
     assert result.returncode == 2
@@ -30,7 +30,7 @@ async def test_signal_with_a_bad_payload_is_refused_before_anything_is_sent(
         "signal",
         "nobody",
         "needs_identified",
-        "--json",
+        "--payload",
         '{"summary": "x", "items": [{"sku": "NOPE", "quantity": 1}]}',
     )
     assert "unknown sku NOPE" in result.stderr
@@ -46,7 +46,7 @@ async def test_a_seller_command_refused_by_the_sale_gets_its_reason_back_at_once
     await drive_to_proposal(handle)
 
     refused = await run_starter(
-        env, settings, "signal", lead.lead_id, "discount_approved", "--json", '{"approver": "x"}'
+        env, settings, "signal", lead.lead_id, "discount_approved", "--payload", '{"approver": "x"}'
     )
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "refused:" in refused.stderr
@@ -54,7 +54,7 @@ async def test_a_seller_command_refused_by_the_sale_gets_its_reason_back_at_once
     assert refused.stdout == ""
 
     late = await run_starter(
-        env, settings, "signal", lead.lead_id, "lead_qualified", "--json",
+        env, settings, "signal", lead.lead_id, "lead_qualified", "--payload",
         '{"qualified": false, "by": "sam.keller"}',
     )  # fmt: skip
     assert late.returncode == 1
@@ -72,7 +72,7 @@ async def test_an_accepted_seller_command_says_what_the_sale_did_with_it(
     await wait_for(handle, lambda s: len(s.emails) == 1, "intro email")
 
     kept = await run_starter(
-        env, settings, "signal", lead.lead_id, "discount_approved", "--json", '{"approver": "x"}'
+        env, settings, "signal", lead.lead_id, "discount_approved", "--payload", '{"approver": "x"}'
     )
     assert kept.returncode == 0, kept.stderr
     assert kept.stdout.strip() == "accepted: kept until the sale reaches proposal"
@@ -80,7 +80,7 @@ async def test_an_accepted_seller_command_says_what_the_sale_did_with_it(
     await handle.signal("interest_expressed", {})
     needs = '{"summary": "pumps", "items": [{"sku": "NW-SENSOR-100", "quantity": 4}]}'
     applied = await run_starter(
-        env, settings, "signal", lead.lead_id, "needs_identified", "--json", needs
+        env, settings, "signal", lead.lead_id, "needs_identified", "--payload", needs
     )
     assert applied.returncode == 0, applied.stderr
     assert applied.stdout.strip() == "accepted: applied in NEEDS_ANALYSIS"

@@ -43,7 +43,7 @@ async def test_a_messy_card_file_gives_exact_counts_a_report_and_no_duplicate_sa
     summary = "470 started, 0 already had a sale, 10 duplicates in the file, 20 rows rejected"
     assert summary in first.stderr, first.stderr[-2000:]
     assert first.returncode == 1
-    assert first.stdout.count("started  sale-") == 470
+    assert first.stdout.count("started\tsale-") == 470
 
     with (tmp_path / "hannover.csv.errors.csv").open(encoding="utf-8") as file:
         report = list(csv.DictReader(file))
@@ -58,7 +58,7 @@ async def test_a_messy_card_file_gives_exact_counts_a_report_and_no_duplicate_sa
     second = await run_starter(env, settings, "import", str(cards))
     again = "0 started, 470 already had a sale, 10 duplicates in the file, 20 rows rejected"
     assert again in second.stderr
-    assert "started  sale-" not in second.stdout
+    assert "started\tsale-" not in second.stdout
 
 
 async def test_a_windows_file_with_tabs_and_a_full_name_column_reads_right(
@@ -75,7 +75,7 @@ async def test_a_windows_file_with_tabs_and_a_full_name_column_reads_right(
     result = await run_starter(env, settings, "import", str(cards), "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "1 would start, 0 already had a sale" in result.stderr
-    assert "would start  sale-sm-" in result.stdout
+    assert "would start\tsale-sm-" in result.stdout
     assert "Société Générale Équipements" in result.stdout
     listed = await run_starter(env, settings, "import", str(cards), "--dry-run")
     assert "1 would start" in listed.stderr  # a dry run starts nothing

@@ -31,7 +31,7 @@ async def test_importing_the_same_csv_twice_starts_each_sale_once(
     assert report[0] == "line,reason,email,first_name,company,country"
     assert report[1].startswith("4,more values than columns,not-a-row-with,too,")
     assert report[2].startswith("5,same lead as line 2 (")
-    assert first.stdout.count("started  sale-") == 2
+    assert first.stdout.count("started\tsale-") == 2
     assert first.returncode == 1
 
     second = await run_starter(env, settings, "import", str(csv))

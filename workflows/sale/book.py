@@ -283,11 +283,12 @@ class SaleBook(KeptEvents):
             quote.html_path,
             quote.pdf_path,
         )
-        value = [sa.DEAL_VALUE.value_set(float(quote.totals.net))]
-        # Added with the currency: sales already running replay without it.
-        if workflow.patched("deal-currency"):
-            value.append(sa.DEAL_CURRENCY.value_set(quote.currency))
-        self.upsert(*value)
+        # The currency joined the value later in the same upsert command: replay compares a
+        # command's kind, not which attributes it sets, so running sales need no patch here.
+        self.upsert(
+            sa.DEAL_VALUE.value_set(float(quote.totals.net)),
+            sa.DEAL_CURRENCY.value_set(quote.currency),
+        )
 
     def awaiting_approval(self, waiting: bool) -> None:
         self.state.awaiting_discount_approval = waiting

@@ -12,7 +12,6 @@ from sales.stages import SalesStage
 from settings import Settings
 from tests.conftest import TEMPORAL_BIN
 from tests.smtp_inbox import SmtpServer
-from workflows.sale import api as sale_api
 from tests.workflows.helpers import (
     drive_to_contract,
     drive_to_proposal,
@@ -21,6 +20,7 @@ from tests.workflows.helpers import (
     wait_for,
     wait_stage,
 )
+from workflows.sale import api as sale_api
 
 
 async def test_happy_path_to_won_sends_each_email_once_and_starts_support(

@@ -1,0 +1,185 @@
+"""`starter.py report`: the pipeline read from Temporal, counted, printed or written as a page.
+
+Which sales and where they stand come from visibility (search attributes); when each
+stage was entered comes from each sale's history: the `SalesStage` upserts, timed by
+the workflow task that made them (the same clock as the `state` query's timeline). No
+worker is needed, and finished sales are read without replaying them.
+"""
+
+import argparse
+import asyncio
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowExecution
+
+from cli.output import UsageError, err, print_json, print_table
+from cli.report_page import write_page
+from sales.money import format_money
+from sales.pipeline_report import (
+    PIPELINE,
+    PipelineReport,
+    SaleRecord,
+    StageVisit,
+    build_report,
+    duration_words,
+)
+from sales.stages import SalesStage
+from settings import Settings
+from workflows import search_attributes as sa
+from workflows.sale import api as sale_api
+
+# Histories read at once: enough to keep the server busy, not enough to flood it.
+CONCURRENCY = 16
+
+
+def query_of(args: argparse.Namespace) -> str:
+    """The visibility query for the filters; UsageError for a date that is no date."""
+    clauses = [f'WorkflowType = "{sale_api.WORKFLOW_TYPE}"']
+    for key, value in (
+        (sa.PLAYBOOK, args.playbook),
+        (sa.SALES_OWNER, args.owner),
+        (sa.LEAD_SOURCE, args.source),
+    ):
+        if value:
+            clauses.append(f"{key.name} = {quoted(value)}")
+    if args.since:
+        clauses.append(f'StartTime >= "{_day(args.since, "--since").isoformat()}"')
+    if args.until:
+        end = _day(args.until, "--until") + timedelta(days=1)
+        clauses.append(f'StartTime < "{end.isoformat()}"')
+    return " AND ".join(clauses)
+
+
+def quoted(value: str) -> str:
+    """A filter value as a visibility string literal."""
+    if any(c in value for c in "\"'\\\n"):
+        raise UsageError(f"filter value {value!r} may not contain quotes or backslashes")
+    return f'"{value}"'
+
+
+def _day(text: str, option: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a date like 2026-11-27") from None
+
+
+async def read_sales(client: Client, query: str) -> list[SaleRecord]:
+    """Every matching sale with its stage visits."""
+    executions = [e async for e in client.list_workflows(query, page_size=500)]
+    limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def record(execution: WorkflowExecution) -> SaleRecord:
+        async with limit:
+            visits = await stage_visits(client, execution.id, execution.run_id)
+        attrs = execution.typed_search_attributes
+        value = attrs.get(sa.DEAL_VALUE)
+        return SaleRecord(
+            workflow_id=execution.id,
+            stage=SalesStage(attrs.get(sa.SALES_STAGE) or SalesStage.QUALIFICATION),
+            visits=visits,
+            lost_reason=attrs.get(sa.LOST_REASON),
+            deal_value=Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else None,
+            currency=attrs.get(sa.DEAL_CURRENCY),
+        )
+
+    return list(await asyncio.gather(*(record(e) for e in executions)))
+
+
+async def stage_visits(client: Client, workflow_id: str, run_id: str | None) -> list[StageVisit]:
+    """The stages a sale entered, in order, each at the time of the task that entered it."""
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    visits: list[StageVisit] = []
+    task_time: datetime | None = None
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            task_time = event.event_time.ToDatetime(tzinfo=UTC)
+            continue
+        if event.event_type != EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            continue
+        fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+        payload = fields.indexed_fields.get(sa.SALES_STAGE.name)
+        if payload is None or task_time is None:
+            continue
+        stage = SalesStage(json.loads(payload.data))
+        if not visits or visits[-1].stage is not stage:
+            visits.append(StageVisit(stage=stage, entered_at=task_time))
+    return visits
+
+
+async def cmd_report(client: Client, settings: Settings, args: argparse.Namespace) -> int:
+    query = query_of(args)
+    records = await read_sales(client, query)
+    report = build_report(records)
+    if args.html:
+        path = Path(args.html)
+        write_page(
+            path,
+            report,
+            templates_dir=settings.templates_dir,
+            filters=filters_of(args),
+            generated_at=datetime.now(UTC),
+        )
+        err.print(f"wrote {path}")
+    if args.json:
+        print_json(report_json(report, filters_of(args)))
+    else:
+        print_report(report)
+    err.print(f"{report.sales} sales")
+    return 0
+
+
+def filters_of(args: argparse.Namespace) -> dict[str, str]:
+    names = ("playbook", "owner", "source", "since", "until")
+    return {name: getattr(args, name) for name in names if getattr(args, name)}
+
+
+def report_json(report: PipelineReport, filters: dict[str, str]) -> dict[str, Any]:
+    """The report for scripts; money as strings so no cent is lost to floats."""
+    data: dict[str, Any] = report.model_dump(mode="json")
+    data["filters"] = filters
+    return data
+
+
+def print_report(report: PipelineReport) -> None:
+    rows = []
+    conversion = {c.from_stage: c.rate for c in report.conversion}
+    for stage in [*PIPELINE, SalesStage.LOST]:
+        time_in = report.time_in_stage.get(stage)
+        rate = conversion.get(stage)
+        rows.append(
+            [
+                stage.value,
+                str(report.stages[stage]),
+                str(report.reached.get(stage, "")),
+                f"{rate:.0%}" if rate is not None else "",
+                str(time_in.stays) if time_in else "",
+                duration_words(time_in.median_seconds) if time_in else "",
+                duration_words(time_in.p90_seconds) if time_in else "",
+            ]
+        )
+    headers = ["stage", "now in", "reached", "to next", "stays", "median", "p90"]
+    print_table(headers, rows)
+    win_rate = f"{report.win_rate:.0%}" if report.win_rate is not None else "-"
+    print()
+    print_table(
+        ["sales", "open", "won", "lost", "win rate"],
+        [[str(report.sales), str(report.open), str(report.won), str(report.lost), win_rate]],
+    )
+    if report.lost_reasons:
+        print()
+        print_table(["lost reason", "sales"], [[r, str(n)] for r, n in report.lost_reasons.items()])
+    if report.won_value:
+        print()
+        print_table(
+            ["currency", "value won"],
+            [
+                [c, format_money(v, c) if c != "unknown" else str(v)]
+                for c, v in report.won_value.items()
+            ],
+        )
