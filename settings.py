@@ -46,10 +46,27 @@ class Settings(BaseSettings):
     webhook_secrets: SecretStr | None = None
     gateway_max_body_bytes: int = 256 * 1024
 
-    # Embedded default only: the dev server started by `make run`.
+    # Personal data (README "Personal data"). With codec keys set, every payload (inputs,
+    # results, signals, queries, memos, summaries, failure messages) is encrypted with AES-GCM
+    # before it leaves the process: `id:base64key` entries, comma-separated, the first encrypts
+    # and all decrypt (rotation). Lead ids are then a keyed hash of the address with the
+    # lead-id secret, which is not rotated: a re-import finds a lead's sale by it.
+    codec_keys: SecretStr | None = None
+    lead_id_secret: SecretStr | None = None
+    # Who may decode through the gateway's codec endpoint (/v1/codec, what the Temporal UI
+    # calls): a bearer token, or a browser signed in with one at /v1/codec/login;
+    # comma-separated. The browser origins allowed to call it (CORS), comma-separated;
+    # empty: the embedded UI on 127.0.0.1 and localhost.
+    codec_tokens: SecretStr | None = None
+    codec_ui_origins: str = ""
+    codec_max_body_bytes: int = 8 * 1024 * 1024
+
+    # Embedded default only: the dev server started by `make run`; `dev_codec` turns the
+    # codec on there with development keys and secrets made once in the data folder.
     temporal_host: str = "127.0.0.1"
     temporal_port: int = 7233
     ui_port: int = 8233
+    dev_codec: bool = False
 
     @property
     def temporal_address(self) -> str:
@@ -60,3 +77,25 @@ class Settings(BaseSettings):
         if self.webhook_secrets is None:
             return []
         return [s.strip() for s in self.webhook_secrets.get_secret_value().split(",") if s.strip()]
+
+    @property
+    def codec_on(self) -> bool:
+        """Whether payloads are encrypted (codec keys are set): personal data is then protected."""
+        return self.codec_keys is not None and bool(self.codec_keys.get_secret_value().strip())
+
+    def lead_id_key(self) -> bytes | None:
+        """The key lead ids are derived with (None: readable ids from the address)."""
+        if self.lead_id_secret is None or not self.lead_id_secret.get_secret_value().strip():
+            return None
+        return self.lead_id_secret.get_secret_value().strip().encode()
+
+    def codec_token_list(self) -> list[str]:
+        """The tokens that may use the codec endpoint, one per comma-separated entry."""
+        if self.codec_tokens is None:
+            return []
+        return [t.strip() for t in self.codec_tokens.get_secret_value().split(",") if t.strip()]
+
+    def codec_origin_list(self) -> list[str]:
+        """The browser origins (the Temporal UI) that may call the codec endpoint."""
+        given = [o.strip().rstrip("/") for o in self.codec_ui_origins.split(",") if o.strip()]
+        return given or [f"http://{host}:{self.ui_port}" for host in ("127.0.0.1", "localhost")]

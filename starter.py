@@ -22,6 +22,7 @@ from rich.markup import escape
 from cli import events, imports, leads, pipeline, playbooks, report, suppression
 from cli.output import Refused, UsageError, err
 from cli.parser import parse
+from privacy.keys import CodecSettingsError
 from sales.catalog import CatalogError
 from sales.playbook import PlaybookError
 from settings import Settings
@@ -52,6 +53,7 @@ async def run(argv: list[str]) -> int:
     client = await connect(settings)
     commands = {
         "lead": leads.cmd_lead,
+        "restart": leads.cmd_restart,
         "import": imports.cmd_import,
         "signal": events.cmd_signal,
         "status": events.cmd_status,
@@ -70,7 +72,7 @@ def main(argv: list[str]) -> int:
     except Refused as refused:
         err.print(f"[red]refused:[/red] {escape(str(refused))}", soft_wrap=True)
         return 1
-    except (UsageError, PlaybookError, CatalogError) as error:
+    except (UsageError, PlaybookError, CatalogError, CodecSettingsError) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
         return 2
     except RuntimeError as error:

@@ -16,6 +16,8 @@ from activities.documents import DocumentActivities
 from activities.email import EmailActivities
 from activities.qualification import QualificationActivities
 from activities.suppression import SuppressionActivities
+from privacy.keys import CodecSettingsError
+from privacy.logs import configure_logging
 from settings import Settings
 from temporal_client import connect
 from workflows.sale.workflow import SaleWorkflow
@@ -59,9 +61,14 @@ def build_worker(
     )
 
 
-async def main() -> None:
+async def main() -> int:
     settings = Settings()
-    client = await connect(settings)
+    configure_logging(settings)
+    try:
+        client = await connect(settings)
+    except CodecSettingsError as error:
+        logging.error("%s", error)
+        return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -71,12 +78,12 @@ async def main() -> None:
     async with worker:
         await stop.wait()
     logging.info("worker stopped")
+    return 0
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    asyncio.run(main())
+    status = asyncio.run(main())
     sys.stdout.flush()
     sys.stderr.flush()
     # temporalio/sdk-python#300: a process that used a client may abort at exit.
-    os._exit(0)
+    os._exit(status)

@@ -71,14 +71,20 @@ class DocumentActivities:
         self._settings = settings
         self._env = make_environment(settings.templates_dir)
         self._catalog: Catalog | None = None
+        self._catalog_read: float | None = None
 
     def _load_catalog(self) -> Catalog:
-        if self._catalog is None:
+        # Read again when the file changed: a fixed catalog lets waiting sales go on.
+        path = self._settings.catalog_path
+        changed = path.stat().st_mtime if path.exists() else None
+        if self._catalog is None or changed != self._catalog_read:
+            self._catalog_read = changed
             try:
-                self._catalog = load_catalog(self._settings.catalog_path)
+                self._catalog = load_catalog(path)
             except CatalogError as err:
-                # Retryable: once the file is fixed, the next attempt reads it again.
-                raise ApplicationError(str(err), type="CatalogError") from err
+                # The sale waits, needing attention, and tries again later: once the file
+                # is fixed, that attempt reads it again.
+                raise ApplicationError(str(err), type="CatalogError", non_retryable=True) from err
         return self._catalog
 
     def _folder(self, workflow_id: str) -> Path:

@@ -26,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.rendering import make_environment, render
 from activities.smtp import deliver
+from privacy.redaction import redact
 from sales.lead import normalise_email
 from sales.requests import EmailReceipt, EmailRequest
 from sales.suppression import SuppressionStatus
@@ -74,6 +75,8 @@ class EmailActivities:
         self._suppression = suppression
         secret = settings.unsubscribe_secret
         self._secret = secret.get_secret_value() if secret else ""
+        # With the codec on, the log says which sale and step, not to whom.
+        self._shown: Callable[[str], str] = redact if settings.codec_on else str
 
     @activity.defn
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
@@ -100,7 +103,7 @@ class EmailActivities:
             )
         # The last heartbeat says so: a retry after this worker dies does not send it again.
         activity.heartbeat(DELIVERED, mid)
-        activity.logger.info("sent %s (%s) to %s", request.step, mid, to)
+        activity.logger.info("sent %s (%s) to %s", request.step, mid, self._shown(to))
         return receipt
 
     async def _refuse_if_suppressed(self, request: EmailRequest, to: str) -> None:

@@ -108,12 +108,12 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 def render(env: jinja2.Environment, name: str | list[str], context: Mapping[str, Any]) -> str:
     """Render one template (the first of `name` that exists, when a list); any template
-    problem becomes a retryable `TemplateError`.
+    problem becomes a non-retryable `TemplateError`.
 
-    Retryable on purpose: templates are read from disk again on each attempt, so a
-    sale waiting on a broken template goes on by itself once the file is fixed
-    (the error shows on the pending activity in the Temporal UI meanwhile),
-    instead of failing a sale that may have run for months.
+    Non-retryable because retrying at once cannot help: the sale turns it into "needs
+    attention" (details and the NeedsAttention search attribute) and tries again later
+    by itself. Templates are read from disk on each attempt, so it goes on once the
+    file is fixed, instead of failing a sale that may have run for months.
     """
     shown = name if isinstance(name, str) else name[-1]
     wanted: str | list[str | jinja2.Template] = name if isinstance(name, str) else list(name)
@@ -136,4 +136,4 @@ def render(env: jinja2.Environment, name: str | list[str], context: Mapping[str,
 
 
 def _template_error(name: str, problem: str) -> ApplicationError:
-    return ApplicationError(f"template {name}: {problem}", type="TemplateError")
+    return ApplicationError(f"template {name}: {problem}", type="TemplateError", non_retryable=True)

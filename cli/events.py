@@ -152,6 +152,18 @@ def print_state(workflow_id: str, state: dict[str, Any]) -> None:
     if state.get("next_action"):
         action = state["next_action"]
         out.print(f"next: {action['description']}  due {action.get('due_at') or '-'}")
+    if state.get("attention"):
+        need = state["attention"]
+        out.print(
+            f"[bold red]needs attention:[/bold red] {need['what']}: {need['problem']} "
+            f"(since {need['since'][:16]}, {need['attempts']} tries; "
+            f"next try {need['retry_at'][:16]}; fix it, then `starter.py signal ... retry`)",
+            soft_wrap=True,
+        )
+    if state.get("restarted_from"):
+        out.print(f"restarted after run {state['restarted_from']} failed or was terminated")
+    if state.get("runs", 1) > 1:
+        out.print(f"runs: {state['runs']} (a long sale continues as new)")
     assessment = state.get("qualification")
     if assessment:
         reasons = "; ".join(assessment["reasons"])
@@ -167,3 +179,5 @@ def print_state(workflow_id: str, state: dict[str, Any]) -> None:
         out.print(f"  email {email['step']:<22} {email['subject']}")
     for rejected in state.get("rejected_events", []):
         out.print(f"  [red]rejected[/red] {rejected['signal']}: {rejected['reason']}")
+    for dropped in state.get("dropped_events", []):
+        out.print(f"  [red]dropped[/red] {dropped['count']} {dropped['signal']}: {dropped['why']}")

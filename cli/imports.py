@@ -80,7 +80,14 @@ async def cmd_import(client: Client, settings: Settings, args: argparse.Namespac
         queue: asyncio.Queue[LeadRow | RowError | None] = asyncio.Queue(maxsize=CONCURRENCY * 4)
 
         async def feed() -> None:
-            for row in lead_rows(header, rows, default_source=args.source, columns=columns):
+            read = lead_rows(
+                header,
+                rows,
+                default_source=args.source,
+                columns=columns,
+                lead_id_key=settings.lead_id_key(),
+            )
+            for row in read:
                 await queue.put(row)
             for _ in range(CONCURRENCY):
                 await queue.put(None)

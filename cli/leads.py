@@ -4,15 +4,17 @@ import argparse
 
 from pydantic import ValidationError
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
-from cli.output import UsageError, err, out, print_json
+from cli.events import workflow_id_for
+from cli.output import Refused, UsageError, err, out, print_json
 from sales.catalog import Catalog, load_catalog
 from sales.errors import describe
 from sales.items import ItemOfInterest, parse_item
-from sales.lead import Lead
+from sales.lead import Lead, lead_id_context
 from sales.playbook import load_playbook
 from settings import Settings
-from temporal_client import start_sale
+from temporal_client import NotRestartable, restart_sale, start_sale
 
 LEAD_FIELDS = [f for f in Lead.model_fields if f not in ("email", "items")]
 
@@ -29,7 +31,10 @@ def lead_from_args(args: argparse.Namespace, settings: Settings) -> Lead:
     except ValueError as error:
         raise UsageError(f"--item: {error}") from None
     try:
-        lead = Lead.model_validate({"email": args.email, "items": items, **fields})
+        lead = Lead.model_validate(
+            {"email": args.email, "items": items, **fields},
+            context=lead_id_context(settings.lead_id_key()),
+        )
     except ValidationError as error:
         raise UsageError(f"lead: {describe(error)}") from None
     unknown = unknown_skus(lead.items, load_catalog(settings.catalog_path))
@@ -58,4 +63,34 @@ async def cmd_lead(client: Client, settings: Settings, args: argparse.Namespace)
         )
     else:
         out.print(result.workflow_id)
+    return 0
+
+
+async def cmd_restart(client: Client, settings: Settings, args: argparse.Namespace) -> int:
+    workflow_id = workflow_id_for(args.target)
+    try:
+        restarted = await restart_sale(client, workflow_id, settings.task_queue, fresh=args.fresh)
+    except NotRestartable as refused:
+        raise Refused(str(refused)) from None
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise UsageError(f"{workflow_id}: no such sale") from None
+        raise
+    how = "afresh from qualification" if restarted.fresh else "where it stood (reset)"
+    err.print(
+        f"restarted {workflow_id} {how}; the {restarted.previous_status} run "
+        f"{restarted.previous_run_id} stays in its history"
+    )
+    if args.json:
+        print_json(
+            {
+                "workflow_id": restarted.workflow_id,
+                "run_id": restarted.run_id,
+                "restarted_from": restarted.previous_run_id,
+                "previous_status": restarted.previous_status,
+                "fresh": restarted.fresh,
+            }
+        )
+    else:
+        out.print(restarted.workflow_id)
     return 0

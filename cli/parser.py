@@ -83,6 +83,18 @@ def parser() -> argparse.ArgumentParser:
     )
     status = command("status", "the state of one sale or support workflow")
     status.add_argument("target", metavar="LEAD_OR_WORKFLOW_ID", help="lead id or workflow id")
+    restart = command(
+        "restart",
+        "start a failed or terminated sale again, for the same lead",
+        description="Run a sale whose last run failed or was terminated again, under the "
+        "same workflow id. Where it stood: a reset to its last completed workflow task, so "
+        "nothing it sent is sent twice and the deployed fix runs; --fresh: a new run from the "
+        "lead and the playbook it started with. The old run stays in the history, linked.",
+    )
+    restart.add_argument("target", metavar="LEAD_OR_WORKFLOW_ID", help="lead id or workflow id")
+    restart.add_argument(
+        "--fresh", action="store_true", help="start again from qualification, not where it stood"
+    )
     _list(command("list", "sales by stage, every one that matches"))
     command("catalog", "the products items may name")
     _report(

@@ -5,6 +5,7 @@ reverse order (worker, SMTP, server), whether the stack ends by Ctrl-C, SIGTERM
 or SIGHUP, by a part that would not start, or by the server or worker exiting.
 """
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -36,7 +37,9 @@ from devstack.services import (
     start_smtp,
     start_worker,
     wait_until_ready,
+    with_development_secrets,
 )
+from privacy.logs import configure_logging
 from settings import ROOT, Settings
 
 
@@ -53,6 +56,11 @@ class Stack:
 def start_stack(stack: Stack, settings: Settings, console: Console) -> dict[str, str]:
     """Start server, SMTP, worker and the example sales, filling `stack` as it goes."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The development secrets (and codec keys, when the codec is on) before anything starts:
+    # the server's UI needs to know of the codec, the SMTP server's opt-outs use the client.
+    settings = with_development_secrets(settings)
+    if settings.codec_on:
+        configure_logging(settings, logging.WARNING)
 
     stack.server = start_server(settings)
     console.print(f"starting the Temporal dev server (log: {escape(shown(stack.server.log))}) ...")

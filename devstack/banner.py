@@ -9,17 +9,24 @@ from rich.markup import escape
 
 from devstack.ports import HOST
 from devstack.processes import shown
-from devstack.services import EXAMPLE_LEADS, NAMESPACE, temporal_binary
+from devstack.services import (
+    DEV_CODEC_TOKEN,
+    EXAMPLE_LEADS,
+    NAMESPACE,
+    codec_endpoint,
+    temporal_binary,
+)
 from settings import ROOT, Settings
 from workflows.sale import api as sale_api
 
 
-def first_workflow_id() -> str:
+def first_workflow_id(lead_id_key: bytes | None = None) -> str:
     """The first example lead of the default playbook, for the commands to try."""
     try:
         from sales.leads_csv import parse_leads
 
-        rows = parse_leads((ROOT / EXAMPLE_LEADS).read_text(encoding="utf-8")).rows
+        text = (ROOT / EXAMPLE_LEADS).read_text(encoding="utf-8")
+        rows = parse_leads(text, lead_id_key=lead_id_key).rows
     except Exception:
         return "sale-..."
     lead = next((row.lead for row in rows if row.playbook in (None, "default")), None)
@@ -30,7 +37,8 @@ def print_banner(console: Console, settings: Settings, worker_env: dict[str, str
     """Where everything is and three commands to try next."""
     python = shown(Path(sys.executable))
     temporal = shown(temporal_binary())
-    workflow_id = first_workflow_id()
+    lead_id_secret = worker_env.get("SALESFLOW_LEAD_ID_SECRET", "").strip()
+    workflow_id = first_workflow_id(lead_id_secret.encode() if lead_id_secret else None)
     address = f"{HOST}:{settings.temporal_port}"
     signal_input = shlex.quote('{"notes": "call back Monday"}')
     logs = [
@@ -49,6 +57,8 @@ def print_banner(console: Console, settings: Settings, worker_env: dict[str, str
         ("Secret", f"{secret}  ({where}; sign requests with it)" if secret else where),
         ("Logs", ", ".join(logs)),
     ]
+    if worker_env.get("SALESFLOW_CODEC_KEYS", "").strip():
+        rows.insert(-1, ("Codec", codec_note(settings)))
     # Another terminal does not have make's SALESFLOW_* variables: name the server if not default.
     default_port = Settings.model_fields["temporal_port"].default
     prefix = "" if settings.temporal_port == default_port else f"TEMPORAL_ADDRESS={address} "
@@ -72,3 +82,15 @@ def print_banner(console: Console, settings: Settings, worker_env: dict[str, str
         console.print(f"    {escape(command)}")
     console.print("\n  [dim]Ctrl-C stops everything.[/]")
     console.rule()
+
+
+def codec_note(settings: Settings) -> str:
+    """Where the codec's data is seen: the endpoint the UI calls and how to sign in to it."""
+    endpoint = codec_endpoint(settings)
+    token = "a token of SALESFLOW_CODEC_TOKENS"
+    if settings.codec_tokens is None:
+        token = f"the token in {shown(settings.data_dir / DEV_CODEC_TOKEN)}"
+    return (
+        f"on: lead data is encrypted; sign in at {endpoint}/login with {token}, then in the "
+        "UI's Configure Codec Server tick Include cross-origin credentials"
+    )

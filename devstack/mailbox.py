@@ -48,7 +48,8 @@ class LocalMailbox(Mailbox):
                     try:
                         await self._opt_out(sender, workflow_id)
                     except Exception:  # the mail is kept; the log says what failed
-                        log.exception("could not record the opt-out of %s", sender)
+                        # The sale, not the sender: no address in the log.
+                        log.exception("could not record an opt-out from %s", workflow_id)
         return answer
 
     def handle_message(self, message: EmailMessage) -> None:

@@ -6,14 +6,18 @@ import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from devstack.mailbox import LocalMailbox
 from devstack.ports import HOST
 from devstack.processes import POLL_INTERVAL, Child, describe_status, log_tail, shown, start_child
+from gateway.codec import PATH as CODEC_PATH
+from privacy.keys import new_key_entry
 from settings import ROOT, Settings
 from temporal_client import connect
 from workflows.search_attributes import dev_server_flags
@@ -25,6 +29,9 @@ EXAMPLE_LEADS = Path("examples") / "convention-leads.csv"
 SERVER_READY_TIMEOUT = 60.0
 STARTER_TIMEOUT = 120.0
 MAILDIR_SUBFOLDERS = ("tmp", "new", "cur")
+# Development codec keys and the codec endpoint's token, under the data folder.
+DEV_CODEC_KEYS = "codec-keys"
+DEV_CODEC_TOKEN = "codec-token"
 
 
 class StackError(Exception):
@@ -36,8 +43,17 @@ def temporal_binary() -> Path:
     return Path(sys.executable).parent / "temporal"
 
 
+def codec_endpoint(settings: Settings) -> str:
+    """Where the Temporal UI finds the gateway's codec endpoint."""
+    return f"http://{HOST}:{settings.gateway_port}{CODEC_PATH}"
+
+
 def server_command(settings: Settings, binary: Path) -> list[str]:
-    """The `temporal server start-dev` command line for the embedded server."""
+    """The `temporal server start-dev` command line for the embedded server.
+
+    With the codec on, the UI is pointed at the gateway's codec endpoint.
+    """
+    codec = ["--ui-codec-endpoint", codec_endpoint(settings)] if settings.codec_on else []
     return [
         str(binary),
         "server",
@@ -58,6 +74,7 @@ def server_command(settings: Settings, binary: Path) -> list[str]:
         "journal_mode=wal",
         "--sqlite-pragma",
         "synchronous=normal",
+        *codec,
         *dev_server_flags(),
     ]
 
@@ -180,24 +197,68 @@ def start_smtp(settings: Settings) -> Controller:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    """The environment for the worker and the starter: ours, pointed at the dev server."""
+    """The environment for the worker and the starter: ours, pointed at the dev server,
+    with every secret `make run` made (`with_development_secrets`)."""
     env = dict(os.environ)
     env.setdefault("TEMPORAL_ADDRESS", f"{HOST}:{settings.temporal_port}")
     env.setdefault("PYTHONUNBUFFERED", "1")
-    if settings.unsubscribe_secret is None:
-        env["SALESFLOW_UNSUBSCRIBE_SECRET"] = development_secret(settings.data_dir, "unsubscribe")
-    if settings.webhook_secrets is None:
-        env["SALESFLOW_WEBHOOK_SECRETS"] = development_secret(settings.data_dir, "webhook")
+    filled = with_development_secrets(settings)
+    for name, variable in SECRET_VARIABLES.items():
+        value = getattr(filled, name)
+        if value is not None:
+            env[variable] = value.get_secret_value()
     return env
 
 
+# The settings `make run` fills with development secrets, and their variables.
+SECRET_VARIABLES = {
+    "unsubscribe_secret": "SALESFLOW_UNSUBSCRIBE_SECRET",
+    "webhook_secrets": "SALESFLOW_WEBHOOK_SECRETS",
+    "codec_keys": "SALESFLOW_CODEC_KEYS",
+    "lead_id_secret": "SALESFLOW_LEAD_ID_SECRET",
+    "codec_tokens": "SALESFLOW_CODEC_TOKENS",
+}
+
+
+def with_development_secrets(settings: Settings) -> Settings:
+    """`settings` with each secret `make run` needs and was not given, made once in .data.
+
+    The webhook and unsubscribe secrets always. The codec keys, the lead-id secret and
+    the codec endpoint's token with `dev_codec`, or when codec keys are given, or when this
+    data folder already has development codec keys: its sales are encrypted with them, so
+    the codec stays on for it (until `make clean`).
+    """
+    data_dir = settings.data_dir
+    update: dict[str, SecretStr] = {}
+    if settings.unsubscribe_secret is None:
+        update["unsubscribe_secret"] = SecretStr(development_secret(data_dir, "unsubscribe"))
+    if settings.webhook_secrets is None:
+        update["webhook_secrets"] = SecretStr(development_secret(data_dir, "webhook"))
+    codec_keys = data_dir / DEV_CODEC_KEYS
+    if settings.dev_codec or settings.codec_on or codec_keys.is_file():
+        if not settings.codec_on:
+            update["codec_keys"] = SecretStr(kept_secret(codec_keys, lambda: new_key_entry("dev1")))
+        if settings.lead_id_key() is None:
+            update["lead_id_secret"] = SecretStr(development_secret(data_dir, "lead-id"))
+        if not settings.codec_token_list():
+            update["codec_tokens"] = SecretStr(kept_secret(data_dir / DEV_CODEC_TOKEN))
+    return settings.model_copy(update=update)
+
+
 def development_secret(data_dir: Path, kind: str) -> str:
-    """A secret for `make run` (webhook signatures, unsubscribe links): made once, kept in .data."""
-    path = data_dir / f"{kind}-secret"
+    """A secret for `make run` (webhook signatures, unsubscribe links, lead ids): made once,
+    kept in .data as `<kind>-secret`."""
+    return kept_secret(data_dir / f"{kind}-secret")
+
+
+def kept_secret(path: Path, make: Callable[[], str] = lambda: secrets.token_hex(32)) -> str:
+    """The secret in `path`, made first if there is none, readable by its owner only."""
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
+        # Created owner-only from the first byte on, not chmod-ed after being written.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(make())
     return path.read_text(encoding="utf-8").strip()
 
 

@@ -6,30 +6,42 @@ import os
 import sys
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from gateway.app import create_app
 from gateway.signatures import Verifier
+from privacy.keys import CodecSettingsError
+from privacy.logs import configure_logging
 from settings import Settings
 from temporal_client import connect
 
 
 async def main() -> int:
     settings = Settings()
+    configure_logging(settings)
     secrets = settings.webhook_secret_list()
     if not secrets:
         logging.error("set SALESFLOW_WEBHOOK_SECRETS (comma-separated) to run the gateway")
         return 2
-    client = await connect(settings)
+    try:
+        client = await connect(settings)
+    except CodecSettingsError as error:
+        logging.error("%s", error)
+        return 2
     app = create_app(settings, client, Verifier(secrets))
     config = uvicorn.Config(
-        app, host=settings.gateway_host, port=settings.gateway_port, log_level="info"
+        app,
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_level="info",
+        # With the codec on, uvicorn's lines go through the redacting root handler too.
+        log_config=None if settings.codec_on else LOGGING_CONFIG,
     )
     await uvicorn.Server(config).serve()
     return 0
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     status = asyncio.run(main())
     sys.stdout.flush()
     sys.stderr.flush()

@@ -2,7 +2,9 @@
 
 Every route but health, the docs and the unsubscribe link wants a signed request
 (`gateway.signatures`). The rules are the CLI's: the same payload models, the
-same catalog check, seller commands answered by the sale as updates.
+same catalog check, seller commands answered by the sale as updates. With the codec
+on, `/v1/codec` is the Temporal UI's codec endpoint (`gateway.codec`), which wants a
+codec token instead.
 """
 
 import json
@@ -15,12 +17,13 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from gateway import codec as codec_routes
 from gateway.limits import BodyLimit, TooLarge, read_body
 from gateway.signatures import HEADER, SignatureError, Verifier
 from sales.catalog import load_catalog
 from sales.errors import describe
 from sales.events import NeedsIdentified, RevisionRequested
-from sales.lead import LEAD_ID_PATTERN, Lead
+from sales.lead import LEAD_ID_PATTERN, Lead, lead_id_context
 from sales.playbook import PlaybookError, load_playbook
 from sales.unsubscribe import read_unsubscribe_token
 from settings import Settings
@@ -54,7 +57,12 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
         ),
         version="1",
     )
-    app.add_middleware(BodyLimit, limit=settings.gateway_max_body_bytes)
+    codec = client.data_converter.payload_codec
+    larger = {codec_routes.PATH + "/": settings.codec_max_body_bytes} if codec else {}
+    app.add_middleware(BodyLimit, limit=settings.gateway_max_body_bytes, larger=larger)
+    if codec is not None:
+        # The codec is on: the Temporal UI decodes through the gateway (`gateway.codec`).
+        app.mount(codec_routes.PATH, codec_routes.codec_app(codec, settings))
     unsubscribe_secrets = [
         s.get_secret_value() for s in [settings.unsubscribe_secret] if s is not None
     ] or [""]
@@ -99,7 +107,7 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
         data = await signed_json(request)
         name = data.pop("playbook", None) or settings.playbook
         try:
-            lead = Lead.model_validate(data)
+            lead = Lead.model_validate(data, context=lead_id_context(settings.lead_id_key()))
         except ValidationError as error:
             raise Problem(422, f"lead: {describe(error)}") from None
         catalog = load_catalog(settings.catalog_path)

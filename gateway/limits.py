@@ -10,18 +10,28 @@ class TooLarge(Exception):
 
 
 class BodyLimit:
-    """Refuses a request at once (413) when its declared Content-Length is over the limit."""
+    """Refuses a request at once (413) when its declared Content-Length is over the limit.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    `larger` gives paths under a prefix their own limit (the codec endpoint decodes whole
+    histories' payloads, far over what a webhook sends).
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.larger = larger or {}
+
+    def limit_for(self, path: str) -> int:
+        """The limit for a request path."""
+        return next((n for prefix, n in self.larger.items() if path.startswith(prefix)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             declared = dict(scope["headers"]).get(b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            limit = self.limit_for(str(scope.get("path", "")))
+            if declared is not None and declared.isdigit() and int(declared) > limit:
                 answer = JSONResponse(
-                    {"detail": f"the body is over the {self.limit} bytes a request may have"},
+                    {"detail": f"the body is over the {limit} bytes a request may have"},
                     status_code=413,
                 )
                 await answer(scope, receive, send)

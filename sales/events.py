@@ -7,7 +7,7 @@ Unknown fields are refused so that a typo is named rather than silently lost.
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from sales.items import ItemOfInterest, Money, Percent, one_discount
 from sales.limits import MANY, Long, NonEmpty, NonEmptyLong, Short
@@ -248,6 +248,20 @@ class TenderLost(Event):
 
     reason: Long | None = None
     winner: Short | None = None
+
+
+class RetryRequested(Event):
+    """A person fixed what the sale waits on: try again now, not at the next scheduled retry.
+
+    For a sale that needs attention: a template, an address or a playbook to fix."""
+
+    by: NonEmpty
+    notes: Long | None = None
+    sales_manager_email: EmailStr | None = Field(
+        default=None,
+        description="the sales manager's address to use from now on, where the playbook's is "
+        "refused (a typo in a running sale's playbook)",
+    )
 
 
 # Events that end a sale in whatever stage it is; every other event waits for its step.

@@ -1,9 +1,17 @@
 """A lead: the business card or list row a sale starts from."""
 
 import hashlib
+import hmac
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from sales.countries import OptionalCountryCode
 from sales.items import ItemOfInterest
@@ -26,6 +34,8 @@ OptionalLine = Annotated[Short | None, BeforeValidator(_clean_optional)]
 OptionalNotes = Annotated[Long | None, BeforeValidator(_clean_optional)]
 
 LEAD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,80}$"
+# The validation-context entry holding the key lead ids are derived with (`lead_id_context`).
+LEAD_ID_KEY = "lead_id_key"
 
 
 def normalise_email(email: str) -> str:
@@ -33,15 +43,25 @@ def normalise_email(email: str) -> str:
     return single_line(email).lower()
 
 
-def lead_id_for_email(email: str) -> str:
-    """A readable, deterministic lead id: the address as a slug plus a short hash.
+def lead_id_for_email(email: str, key: bytes | None = None) -> str:
+    """A deterministic lead id: readable from the address, or opaque with a key.
 
-    The hash keeps `a.b@x.com` and `a-b@x.com` apart; the slug keeps the id
-    recognisable in the Temporal UI.
+    Readable: the address as a slug plus a short hash; the hash keeps `a.b@x.com` and
+    `a-b@x.com` apart, the slug keeps the id recognisable in the Temporal UI.
+    With a key (personal data protected): `lead-` and an HMAC-SHA256 of the normalised
+    address, so the id names nobody, and the same address still gives the same id.
     """
     normal = normalise_email(email)
+    if key is not None:
+        return "lead-" + hmac.new(key, normal.encode(), hashlib.sha256).hexdigest()[:32]
     digest = hashlib.sha256(normal.encode()).hexdigest()[:6]
     return f"{slug(normal)[:60]}-{digest}".lstrip("-")
+
+
+def lead_id_context(key: bytes | None) -> dict[str, Any]:
+    """The validation context that derives lead ids with `key`:
+    `Lead.model_validate(data, context=lead_id_context(settings.lead_id_key()))`."""
+    return {LEAD_ID_KEY: key}
 
 
 class Lead(BaseModel):
@@ -74,9 +94,10 @@ class Lead(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _derive(self) -> "Lead":
+    def _derive(self, info: ValidationInfo) -> "Lead":
         if not self.lead_id:
-            self.lead_id = lead_id_for_email(self.email)
+            context = info.context if isinstance(info.context, dict) else {}
+            self.lead_id = lead_id_for_email(self.email, context.get(LEAD_ID_KEY))
         return self
 
     @property

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from sales.errors import describe
 from sales.items import parse_items
-from sales.lead import Lead
+from sales.lead import Lead, lead_id_context
 from sales.lead_columns import ColumnError, Columns, map_columns, split_name
 from sales.limits import LONG
 
@@ -148,8 +148,13 @@ def lead_rows(
     *,
     default_source: str | None = None,
     columns: Columns | None = None,
+    lead_id_key: bytes | None = None,
 ) -> Iterator[LeadRow | RowError]:
-    """Each row as a lead or a row error; duplicates in the file are errors marked so."""
+    """Each row as a lead or a row error; duplicates in the file are errors marked so.
+
+    `lead_id_key` derives lead ids as keyed hashes (personal data protected; see
+    `sales.lead.lead_id_for_email`).
+    """
     columns = columns or map_columns(header)
     seen: dict[str, int] = {}
     for line, values in rows:
@@ -157,7 +162,7 @@ def lead_rows(
             yield RowError(line, "more values than columns", tuple(values))
             continue
         cells = values + [""] * (len(header) - len(values))
-        found = _lead(line, cells, columns, default_source)
+        found = _lead(line, cells, columns, default_source, lead_id_key)
         if isinstance(found, RowError):
             yield found
             continue
@@ -170,7 +175,11 @@ def lead_rows(
 
 
 def _lead(
-    line: int, cells: list[str], columns: Columns, default_source: str | None
+    line: int,
+    cells: list[str],
+    columns: Columns,
+    default_source: str | None,
+    lead_id_key: bytes | None,
 ) -> LeadRow | RowError:
     values = {name: cells[index].strip() for name, index in columns.fields.items()}
     fields: dict[str, object] = {k: v for k, v in values.items() if v}
@@ -186,7 +195,7 @@ def _lead(
         fields["source"] = default_source
     try:
         fields["items"] = parse_items(str(fields.get("items", "")))
-        lead = Lead.model_validate(fields)
+        lead = Lead.model_validate(fields, context=lead_id_context(lead_id_key))
     except ValidationError as err:
         return RowError(line, describe(err), tuple(cells))
     except ValueError as err:
@@ -200,6 +209,7 @@ def parse_leads(
     text: str,
     default_source: str | None = None,
     overrides: dict[str, str] | None = None,
+    lead_id_key: bytes | None = None,
 ) -> ParsedLeads:
     """Every row of CSV text, read at once (the example file, tests); see `lead_rows`."""
     header, rows = read_table(text.encode("utf-8"))
@@ -208,7 +218,10 @@ def parse_leads(
     except ColumnError as err:
         raise LeadFileError(str(err)) from None
     parsed = ParsedLeads()
-    for row in lead_rows(header, rows, default_source=default_source, columns=columns):
+    found = lead_rows(
+        header, rows, default_source=default_source, columns=columns, lead_id_key=lead_id_key
+    )
+    for row in found:
         if isinstance(row, LeadRow):
             parsed.rows.append(row)
         elif row.duplicate_of is not None:

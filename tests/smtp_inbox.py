@@ -1,15 +1,48 @@
 """A real SMTP server for tests: aiosmtpd in-process, keeping every message it receives."""
 
 import asyncio
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable
 from email.message import Message as EmailMessage
+from html import unescape
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+
+BLOCK_TAG = re.compile(r"</?(?:br|p|li|ul|ol|td|th|tr|table|h[1-6]|div|main|body)\b[^>]*>", re.I)
+
+
+def visible(html: str) -> str:
+    """The text a browser shows for an HTML page: no head, no tags, entities read, single spaces."""
+    html = re.sub(r"<head>.*?</head>", " ", html, flags=re.S | re.I)
+    text = re.sub(r"<[^>]+>", "", BLOCK_TAG.sub(" ", html))
+    return re.sub(r"\s+", " ", unescape(text)).strip()
+
+
+def readable(message: EmailMessage) -> tuple[str, str]:
+    """What a reader sees of an email: its text part and its HTML part as a browser shows it
+    (no markup, no styles: a figure in a CSS rule is not something the email says)."""
+    text = html = ""
+    for part in message.walk():
+        if part.get_content_type() not in ("text/plain", "text/html") or part.get_filename():
+            continue
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        decoded = payload.decode(part.get_content_charset() or "utf-8")
+        if part.get_content_type() == "text/plain":
+            text = decoded
+        else:
+            html = visible(decoded)
+    return text, html
+
+
+def subject_of(message: EmailMessage) -> str:
+    """The subject as a mail client shows it: a long one is folded over lines in the header."""
+    return re.sub(r"\r?\n(?=[ \t])", "", str(message["Subject"]))
 
 
 def free_port() -> int:
@@ -51,6 +84,15 @@ class Inbox(Message):
     def to(self, address: str) -> list[EmailMessage]:
         with self._lock:
             return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def of_sale(self, workflow_id: str, to: str | None = None) -> list[EmailMessage]:
+        """The messages one sale or account sent (its `X-Salesflow-Sale` header), to `to` if given:
+        addresses shared by every sale (the sales manager's) then show only this sale's mail."""
+        with self._lock:
+            mine = [m for m in self.messages if str(m["X-Salesflow-Sale"]) == workflow_id]
+        if to is None:
+            return mine
+        return [m for m in mine if to.lower() in str(m["To"]).lower()]
 
     def steps(self, address: str) -> list[str]:
         """The `X-Salesflow-Step` header of every message to an address, in arrival order."""

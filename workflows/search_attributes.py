@@ -19,6 +19,7 @@ DEAL_CURRENCY = SearchAttributeKey.for_keyword("DealCurrency")
 LOST_REASON = SearchAttributeKey.for_keyword("LostReason")
 NEXT_ACTION_AT = SearchAttributeKey.for_datetime("NextActionAt")
 SUPPRESSED = SearchAttributeKey.for_bool("Suppressed")
+NEEDS_ATTENTION = SearchAttributeKey.for_bool("NeedsAttention")
 
 ALL: tuple[SearchAttributeKey[Any], ...] = (
     SALES_STAGE,
@@ -33,6 +34,7 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     LOST_REASON,
     NEXT_ACTION_AT,
     SUPPRESSED,
+    NEEDS_ATTENTION,
 )
 
 

@@ -5,11 +5,9 @@ Everything is rendered for real through the activities (the same Jinja environme
 same playbook template folders); their fixtures are in tests/activities/conftest.py.
 """
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from html import unescape
 from typing import Any, NamedTuple
 
 from activities.email import EmailActivities
@@ -20,6 +18,7 @@ from sales.playbook import Playbook, PurchasingProcedure, load_playbook
 from sales.quote import Quote, price_lines, total_lines
 from sales.requests import EmailRequest
 from settings import ROOT
+from tests.smtp_inbox import visible
 
 ISSUED = date(2026, 3, 14)
 ITEMS = [
@@ -110,9 +109,9 @@ def formal(playbook: Playbook) -> bool:
     return playbook.proposal.default_purchasing_procedure is PurchasingProcedure.FORMAL_PROPOSAL
 
 
-def a_quote(playbook: Playbook, version: int = 1) -> Quote:
+def a_quote(playbook: Playbook, version: int = 1, discount: Decimal = Decimal(0)) -> Quote:
     """10 sensors at 149.00 and one platform at 4,800.00 for a German buyer, no discount:
-    net 6,290.00, tax 19 % = 283.10 + 912.00, total EUR 7,485.10."""
+    net 6,290.00, tax 19 % = 283.10 + 912.00, total EUR 7,485.10 (or with `discount` % off)."""
     catalog = load_catalog(ROOT / "catalog" / "products.toml")
     lines = price_lines(ITEMS, catalog, playbook, "DE")
     return Quote(
@@ -124,12 +123,12 @@ def a_quote(playbook: Playbook, version: int = 1) -> Quote:
         purchasing_procedure=playbook.proposal.default_purchasing_procedure,
         rounding=playbook.proposal.rounding,
         lines=lines,
-        totals=total_lines(lines, Decimal(0), playbook.currency),
+        totals=total_lines(lines, discount, playbook.currency),
     )
 
 
-def quoted(playbook: Playbook, version: int = 1) -> dict[str, Any]:
-    return a_quote(playbook, version).model_dump(mode="json")
+def quoted(playbook: Playbook, version: int = 1, discount: Decimal = Decimal(0)) -> dict[str, Any]:
+    return a_quote(playbook, version, discount).model_dump(mode="json")
 
 
 def filed(number: str) -> dict[str, Any]:
@@ -173,8 +172,8 @@ CONTEXTS: dict[str, Callable[[Playbook], dict[str, Any]]] = {
     "proposal": lambda p: {"quote": quoted(p), "formal": formal(p)},
     "proposal_reminder": lambda p: {"quote": quoted(p)},
     "discount_approval_request": lambda p: {
-        "quote": quoted(p),
-        "discount_percent": "12",
+        "quote": quoted(p, discount=Decimal(12)),
+        "discount_percent": "12.00",
         "threshold": str(p.proposal.discount_approval_threshold),
     },
     "tender_bid": lambda p: {
@@ -213,16 +212,6 @@ def email_request(
         "context": CONTEXTS[template](playbook) if context is None else context,
     }
     return EmailRequest.model_validate(fields | kw)
-
-
-BLOCK_TAG = re.compile(r"</?(?:br|p|li|ul|ol|td|th|tr|table|h[1-6]|div|main|body)\b[^>]*>", re.I)
-
-
-def visible(html: str) -> str:
-    """The text a browser shows for an HTML page: no head, no tags, entities read, single spaces."""
-    html = re.sub(r"<head>.*?</head>", " ", html, flags=re.S | re.I)
-    text = re.sub(r"<[^>]+>", "", BLOCK_TAG.sub(" ", html))
-    return re.sub(r"\s+", " ", unescape(text)).strip()
 
 
 def assert_says(texts: Iterable[str], *phrases: str, never: Sequence[str] = ()) -> None:

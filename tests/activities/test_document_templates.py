@@ -36,9 +36,8 @@ from tests.activities.template_contexts import (
     needs,
     playbook_named,
     render,
-    visible,
 )
-from tests.smtp_inbox import SmtpServer
+from tests.smtp_inbox import SmtpServer, visible
 
 
 @dataclass(frozen=True)

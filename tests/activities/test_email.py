@@ -171,13 +171,13 @@ async def test_bad_recipient_is_not_retried(
     assert caught.value.non_retryable
 
 
-async def test_unknown_template_is_named_and_retried_until_fixed(
+async def test_unknown_template_is_named_for_the_sale_to_wait_on(
     acts: EmailActivities, playbook: Playbook, lead: Lead
 ) -> None:
     with pytest.raises(ApplicationError) as caught:
         await ActivityEnvironment().run(acts.send_email, request(playbook, lead, "no_such_mail"))
     assert caught.value.type == "TemplateError"
-    assert not caught.value.non_retryable
+    assert caught.value.non_retryable  # the sale waits, needing attention, and tries later
     assert "no_such_mail" in str(caught.value)
 
 
@@ -187,7 +187,7 @@ async def test_missing_context_value_is_named(
     with pytest.raises(ApplicationError) as caught:
         await ActivityEnvironment().run(acts.send_email, request(playbook, lead, "follow_up"))
     assert caught.value.type == "TemplateError"
-    assert not caught.value.non_retryable
+    assert caught.value.non_retryable  # the sale waits, needing attention, and tries later
     assert "follow_up" in str(caught.value) and "'number' is undefined" in str(caught.value)
 
 

@@ -25,8 +25,8 @@ from tests.activities.template_contexts import (
     quoted,
     render,
     support,
-    visible,
 )
+from tests.smtp_inbox import visible
 
 PLAYBOOKS = ("default", "quick", "enterprise", "public-sector")
 # The emails each playbook words its own way (templates/playbooks/<folder>/emails/).
@@ -281,4 +281,26 @@ def test_contract_review_after_the_last_round_leaves_approval_or_signature(
         "That was the last round",
         "sign the attached draft as it is",
         never=["reply to this email with your redlines"],
+    )
+
+
+# The sales manager's approval request.
+
+
+@pytest.mark.parametrize(("name", "threshold"), [("default", "10%"), ("enterprise", "5%")])
+def test_discount_approval_request_names_the_discount_asked_and_the_threshold_passed(
+    mail: EmailActivities, name: str, threshold: str
+) -> None:
+    # The quote: 6,290.00 less 12 % = 5,535.20 net, 6,586.89 with 19 % tax.
+    email = render(mail, playbook_named(name), "discount_approval_request")
+
+    assert email.subject.startswith("Approval needed: 12% discount on Q-2026-acme-anna-v1 for ")
+    assert_says(
+        email.parts,
+        f"The quote below carries a discount of 12%, above the {threshold} a seller may grant",
+        "It is on hold and will not be sent until you approve it.",
+        "EUR 754.80",
+        "EUR 5,535.20",
+        "EUR 6,586.89",
+        "--workflow-id sale-acme-anna --name discount_approved",
     )

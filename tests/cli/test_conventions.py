@@ -38,7 +38,7 @@ COMMANDS = every_command(parser())
 
 
 def test_every_command_documents_its_exit_statuses_and_every_option_says_what_it_is_for() -> None:
-    assert len(COMMANDS) == 13
+    assert len(COMMANDS) == 14
     for name, command in COMMANDS.items():
         assert command.epilog and "exit status: 0 done" in command.epilog, name
         assert "2 bad input" in command.epilog and "3 Temporal" in command.epilog, name

@@ -13,7 +13,7 @@ from sales.qualification import QualificationDecision
 from sales.stages import LostReason, SalesStage
 from sales.state import GateStatus
 from settings import Settings
-from tests.smtp_inbox import SmtpServer
+from tests.smtp_inbox import SmtpServer, readable
 from tests.workflows.helpers import (
     command,
     new_lead,
@@ -68,8 +68,10 @@ async def test_an_enterprise_sale_runs_every_stage_and_gate_over_months(
     await command(handle, "discount_approved", {"approver": "sales.director"})
     state = await wait_for(handle, lambda s: "proposal_v1" in sent(s), "formal proposal")
     assert str(state.quotes[0].totals.net) == "73784.00"
-    approval = smtp.inbox.to(playbook.seller.sales_manager_email)
-    assert [str(m["X-Salesflow-Step"]) for m in approval][-1] == "discount_approval_v1"
+    approval = smtp.inbox.of_sale(handle.id, to=playbook.seller.sales_manager_email)
+    assert [str(m["X-Salesflow-Step"]) for m in approval] == ["discount_approval_v1"]
+    for part in readable(approval[0]):
+        assert "carries a discount of 8%, above the 5% a seller may grant" in part
 
     await ts_env.fast_forward(handle, timedelta(days=30))
     await handle.signal("proposal_accepted", {"accepted_by": "J. de Vries"})

@@ -78,7 +78,7 @@ def test_time_in_stage_counts_the_stays_that_ended() -> None:
 def test_an_empty_pipeline_has_no_rates_rather_than_a_division_by_zero() -> None:
     report = build_report([])
     assert report.sales == 0 and report.win_rate is None
-    assert all(c.rate is None for c in report.conversion)
+    assert [c.rate for c in report.conversion] == [None] * 6  # each step of the funnel
     assert report.time_in_stage == {} and report.won_value == {}
 
 

@@ -1,15 +1,19 @@
 """Quote totals, hand-checked, including the awkward cases finance teams complain about."""
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from sales.catalog import load_catalog
-from sales.events import ItemOfInterest
+from sales.events import ItemOfInterest, NeedsIdentified
+from sales.lead import Lead
 from sales.money import format_money, round_money
-from sales.playbook import Playbook, RoundingPolicy, load_playbook
+from sales.playbook import Playbook, PurchasingProcedure, RoundingPolicy, load_playbook
+from sales.pricing import priced_quote
 from sales.quote import PricingError, price_lines, total_lines
+from sales.requests import QuoteRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = load_catalog(ROOT / "catalog" / "products.toml")
@@ -167,3 +171,65 @@ def test_a_discount_larger_than_what_it_applies_to_is_refused() -> None:
     lines = price_lines([ItemOfInterest(sku="NW-MANUAL", quantity=1)], CATALOG, playbook(), "DE")
     with pytest.raises(PricingError, match="exceeds the subtotal"):
         total_lines(lines, Decimal(0), "EUR", discount_amount=Decimal(20))
+
+
+@pytest.mark.parametrize(
+    ("rounding", "nets", "subtotal", "standard_tax", "total"),
+    [
+        # Each line rounded: 55.47225 -> 55.47, 144.083 -> 144.08; the subtotal adds those.
+        (RoundingPolicy.PER_LINE, ("55.47", "144.08"), "199.55", "27.38", "230.81"),
+        # Lines exact: 55.47225 + 144.083 = 199.55525 -> 199.56; the last tax base takes
+        # the cent (199.56 - 55.47 = 144.09), so the printed figures still add up.
+        (RoundingPolicy.TOTAL, ("55.47225", "144.083"), "199.56", "27.38", "230.82"),
+    ],
+)
+def test_the_rounding_policy_rounds_each_line_or_only_the_totals(
+    rounding: RoundingPolicy, nets: tuple[str, str], subtotal: str, standard_tax: str, total: str
+) -> None:
+    # 3 x 19.99 = 59.97 less 7.5 % = 55.47225 (reduced, 7 %); 149.00 less 3.3 % = 144.083 (19 %)
+    pb = playbook(rounding=rounding)
+    lines = price_lines(
+        [
+            ItemOfInterest(sku="NW-MANUAL", quantity=3, discount_percent=Decimal("7.5")),
+            ItemOfInterest(sku="NW-SENSOR-100", quantity=1, discount_percent=Decimal("3.3")),
+        ],
+        CATALOG,
+        pb,
+        "DE",
+    )
+    totals = total_lines(lines, Decimal(0), "EUR")
+    assert tuple(line.net for line in lines) == tuple(Decimal(n) for n in nets)
+    assert (totals.subtotal, totals.net) == (Decimal(subtotal), Decimal(subtotal))
+    assert [(t.category, t.amount) for t in totals.taxes] == [
+        ("reduced", Decimal("3.88")),
+        ("standard", Decimal(standard_tax)),
+    ]
+    assert totals.total == Decimal(total)
+    assert totals.total == totals.net + sum(t.amount for t in totals.taxes)
+
+
+def test_a_quote_priced_for_a_sale_follows_its_playbooks_rounding_policy() -> None:
+    items = [
+        ItemOfInterest(sku="NW-MANUAL", quantity=3, discount_percent=Decimal("7.5")),
+        ItemOfInterest(sku="NW-SENSOR-100", quantity=1, discount_percent=Decimal("3.3")),
+    ]
+    totals: dict[RoundingPolicy, Decimal] = {}
+    for rounding in RoundingPolicy:
+        request = QuoteRequest(
+            workflow_id="sale-x",
+            lead=Lead(lead_id="x", email="anna@acme.example", country="DE"),
+            playbook=playbook(rounding=rounding),
+            version=1,
+            issued_on=date(2026, 3, 14),
+            items=items,
+            discount_percent=Decimal(0),
+            purchasing_procedure=PurchasingProcedure.QUOTE,
+            needs=NeedsIdentified(summary="manuals and a sensor", items=items),
+        )
+        quote = priced_quote(request, CATALOG)
+        assert quote.rounding is rounding
+        totals[rounding] = quote.totals.total
+    assert totals == {
+        RoundingPolicy.PER_LINE: Decimal("230.81"),
+        RoundingPolicy.TOTAL: Decimal("230.82"),
+    }

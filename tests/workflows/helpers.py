@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from sales.lead import Lead
 from sales.playbook import OutreachPolicy, Playbook, load_playbook
 from sales.stages import SalesStage
-from sales.state import SaleOutcome, SaleState
+from sales.state import SaleOutcome, SaleState, SupportState
 from settings import Settings
 from temporal_client import start_sale
 from workflows.sale.api import CommandAnswer
@@ -97,9 +97,32 @@ async def wait_for(
         if predicate(state):
             return state
         if time.monotonic() > deadline:
+            action = state.next_action
             raise AssertionError(
                 f"{what} did not happen; stage {state.stage}, "
-                f"emails {[e.step for e in state.emails]}, rejected {state.rejected_events}"
+                f"next action {action.description if action else None}, "
+                f"emails {[e.step for e in state.emails]}, pending {state.pending_events}, "
+                f"rejected {[(r.signal, r.reason) for r in state.rejected_events]}"
+            )
+        await asyncio.sleep(0.1)
+
+
+async def wait_for_support(
+    handle: WorkflowHandle[Any, Any],
+    predicate: Callable[[SupportState], bool],
+    what: str,
+    timeout: float = 30.0,
+) -> SupportState:
+    """Poll a support workflow's `state` until `predicate` holds; fail naming where it stood."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state: SupportState = await handle.query("state", result_type=SupportState)
+        if predicate(state):
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{what} did not happen; next action {state.next_action}, "
+                f"emails {[e.step for e in state.emails]}, orders {state.orders_fulfilled}"
             )
         await asyncio.sleep(0.1)
 

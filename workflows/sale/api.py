@@ -47,6 +47,8 @@ CONTRACT_REDLINED = Message("contract_redlined", ev.ContractRedlined, command=Tr
 LEGAL_APPROVED = Message("legal_approved", ev.LegalApproved, command=True)
 TENDER_AWARDED = Message("tender_awarded", ev.TenderAwarded, command=True)
 TENDER_LOST = Message("tender_lost", ev.TenderLost, command=True)
+# A person fixed what a sale needing attention waits on.
+RETRY = Message("retry", ev.RetryRequested, command=True)
 
 MESSAGES = Messages(
     LEAD_QUALIFIED,
@@ -69,6 +71,7 @@ MESSAGES = Messages(
     LEGAL_APPROVED,
     TENDER_AWARDED,
     TENDER_LOST,
+    RETRY,
 )
 
 

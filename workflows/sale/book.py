@@ -5,23 +5,21 @@ was applied, kept, rejected, sent, shown in the UI) is written once, and the
 state changes only through the methods here.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import public_holidays
     from activities.suppression import SuppressionActivities
     from sales.events import LeadQualified, NeedsIdentified, Redline
     from sales.playbook import PurchasingProcedure
     from sales.process import StepName, stage_of
     from sales.qualification import Assessment
     from sales.quote import Quote
-    from sales.requests import EmailRequest, HolidaysRequest, SaleInput
-    from sales.sending import next_send_time, parse_window, zone_of
+    from sales.requests import SaleInput
+    from sales.resume import KeptEvent, Resume, StepStart
     from sales.stages import LostReason, SalesStage
     from sales.state import (
         Acceptance,
@@ -38,126 +36,113 @@ with workflow.unsafe.imports_passed_through():
     from sales.suppression import Suppress, SuppressionSource
 
 from workflows import search_attributes as sa
-from workflows.emailing import Stopped, Suppressed, Undeliverable, send_email
+from workflows.inbox import Received
+from workflows.sale import api
 from workflows.sale.details import details_of
-from workflows.sale.kept import KeptEvents, SaleEnded
+from workflows.sale.journal import Journal
+from workflows.sale.kept import SaleEnded
+from workflows.sale.mail import Mail
 
 __all__ = ["SaleBook", "SaleEnded"]
 
 
-class SaleBook(KeptEvents):
+class SaleBook(Mail):
     """One sale's state, the events kept for its steps, and what every step shares."""
 
     def __init__(self, input: SaleInput) -> None:
         self.lead = input.lead
         self.playbook = input.playbook
         steps = tuple(input.playbook.process.steps)
-        state = SaleState(
-            workflow_id=workflow.info().workflow_id,
-            lead=input.lead,
-            playbook=input.playbook.name,
-            playbook_version=input.playbook.version,
-            steps=[str(step) for step in steps],
+        resume = input.resume
+        if resume is None:
+            state = SaleState(
+                workflow_id=workflow.info().workflow_id,
+                lead=input.lead,
+                playbook=input.playbook.name,
+                playbook_version=input.playbook.version,
+                steps=[str(step) for step in steps],
+            )
+        else:
+            state = resume.start.state.model_copy(deep=True)
+            state.rejected_events = list(resume.rejected)
+            state.dropped_events = list(resume.dropped)
+        if input.restarted_from:
+            state.restarted_from = input.restarted_from
+        super().__init__(
+            state,
+            steps,
+            input.playbook.name,
+            journal=Journal(resume),
+            history_limit=input.history_limit,
         )
-        super().__init__(state, steps, input.playbook.name)
         self.draft: Quote | None = None  # priced by the needs analysis, not offered yet
-        self._holidays_found: set[date] = set()
-        self._holiday_years: set[int] = set()
+        self.holidays_found = set()
+        self.holiday_years = set()
+        if resume is not None:
+            self._restore(resume.start)
 
     def begin(self, index: int, note: str = "") -> None:
         """Step `index` starts: its stage is entered if the sale is not in it yet."""
+        if self.journal.resumed_step == index:
+            self.journal.resumed_step = None  # the resumed step goes on with its journal
+        else:
+            self.journal.start_step(self._snapshot(index))
         self.current = index
         stage = stage_of(self.steps, index)
         if stage != self.state.stage or not self.state.timeline:
             self.enter(stage, note)
         self._reject_leftovers()
 
-    # --- side effects ---------------------------------------------------------------
+    # --- continuing as new -------------------------------------------------------------
 
-    async def email(
-        self,
-        step: str,
-        template: str,
-        context: dict[str, Any] | None = None,
-        *,
-        to: str | None = None,
-        attachments: list[str] | None = None,
-        within: timedelta | None = None,
-        outreach: bool = True,
-    ) -> None:
-        """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost,
-        and one being sent or retried when the sale ends is cancelled."""
-        if self.ending is not None:
-            raise self.ending
-        if outreach and to in (None, self.lead.email):
-            await self._within_window(step)
-        try:
-            record = await send_email(
-                EmailRequest(
-                    workflow_id=self.state.workflow_id,
-                    step=step,
-                    template=self.playbook.email_template(template),
-                    to=to or self.lead.email,
-                    lead=self.lead,
-                    playbook=self.playbook,
-                    context=context or {},
-                    attachments=attachments or [],
-                ),
-                within=within,
-                stop=lambda: self.ending is not None,
-            )
-        except Stopped as stopped:
-            raise (self.ending or SaleEnded(LostReason.OTHER, str(stopped))) from stopped
-        except Suppressed as suppressed:
-            raise SaleEnded(
-                LostReason.OPTED_OUT, str(suppressed), by="the opt-out list", listed=True
-            ) from suppressed
-        except Undeliverable as refused:
-            if to not in (None, self.lead.email):
-                # An address of the seller's own: fail the sale visibly, as before.
-                raise ApplicationError(str(refused), non_retryable=True) from refused
-            # The lead's own address refused for good: the same as a bounce signal.
-            raise SaleEnded(LostReason.BOUNCED, str(refused), by="the mail server") from refused
-        self.state.emails.append(record)
-
-    async def _within_window(self, step: str) -> None:
-        """Wait, if need be, for the lead's next sending window; an opt-out ends the wait."""
-        outreach = self.playbook.outreach
-        if outreach.window is None:
-            return
-        zone = zone_of(self.lead.timezone, self.lead.country, outreach.fallback_timezone or "UTC")
-        now = workflow.now()
-        holidays = await self._holidays(now.astimezone(zone).year)
-        send_at = next_send_time(
-            now,
-            window=parse_window(outreach.window),
-            zone=zone,
-            business_days_only=outreach.business_days_only,
-            holidays=holidays,
+    def _snapshot(self, index: int) -> StepStart:
+        """The sale as step `index` finds it, for a later run to replay the step from."""
+        listed: dict[str, Any] = {"rejected_events": [], "dropped_events": []}  # carried as is
+        return StepStart(
+            index=index,
+            at=self.now(),
+            state=self.state.model_copy(deep=True, update=listed),
+            kept=[
+                KeptEvent(signal=r.signal, event=r.event.model_dump(mode="json"), at=r.at)
+                for r in self.kept
+            ],
+            seen=self.events.seen,
+            ending=self.ending.as_ending() if self.ending else None,
+            draft=self.draft,
+            holidays=sorted(self.holidays_found),
+            holiday_years=sorted(self.holiday_years),
         )
-        if send_at > now:
-            local = send_at.astimezone(zone)
-            self.expect_at(f"send {step} at {local:%a %Y-%m-%d %H:%M} {zone}", send_at)
-            await self.next_of((), send_at)
 
-    async def _holidays(self, year: int) -> frozenset[date]:
-        """The lead country's public holidays of this year and the next, fetched once."""
-        country = self.lead.country
-        if not self.playbook.outreach.public_holidays or not country:
-            return frozenset()
-        if year not in self._holiday_years:
-            found = await workflow.execute_activity(
-                public_holidays,
-                HolidaysRequest(country=country, years=[year, year + 1]),
-                start_to_close_timeout=timedelta(seconds=30),
-                summary=f"public holidays of {country}",
+    def _restore(self, start: StepStart) -> None:
+        self.kept = [
+            Received(
+                signal=k.signal,
+                event=api.MESSAGES.named(k.signal).model.model_validate(k.event),
+                at=k.at,
             )
-            self._holidays_found |= set(found)
-            self._holiday_years |= {year, year + 1}
-        return frozenset(self._holidays_found)
+            for k in start.kept
+        ]
+        self.events.remember(start.seen)
+        self.ending = SaleEnded.of(start.ending) if start.ending else None
+        self.draft = start.draft
+        self.holidays_found = set(start.holidays)
+        self.holiday_years = set(start.holiday_years)
 
-    def sent(self, step: str) -> bool:
-        return any(email.step == step for email in self.state.emails)
+    def resume_input(self) -> SaleInput:
+        """What the next run starts from: this step's start, its journal, the rejections."""
+        assert self.journal.start is not None
+        return SaleInput(
+            lead=self.lead,
+            playbook=self.playbook,
+            history_limit=self.history_limit,
+            resume=Resume(
+                start=self.journal.start,
+                entries=self.journal.entries,
+                rejected=self.state.rejected_events,
+                dropped=self.state.dropped_events,
+                runs=self.journal.runs + 1,
+            ),
+        )
 
     def record_document(
         self, kind: str, number: str, version: int, html_path: str, pdf_path: str
@@ -169,7 +154,7 @@ class SaleBook(KeptEvents):
                 version=version,
                 html_path=html_path,
                 pdf_path=pdf_path,
-                created_at=workflow.now(),
+                created_at=self.now(),
             )
         )
 
@@ -182,7 +167,7 @@ class SaleBook(KeptEvents):
         record = GateRecord(
             gate=str(gate),
             status=GateStatus.WAITING,
-            opened_at=workflow.now(),
+            opened_at=self.now(),
             notes=notes,
             details=details,
         )
@@ -209,7 +194,7 @@ class SaleBook(KeptEvents):
         **details: Any,
     ) -> None:
         record.status = status
-        record.decided_at = workflow.now()
+        record.decided_at = self.now()
         record.decided_by = by
         if notes is not None:
             record.notes = notes
@@ -220,7 +205,8 @@ class SaleBook(KeptEvents):
 
     def enter(self, stage: SalesStage, note: str = "") -> None:
         self.state.stage = stage
-        self.state.timeline.append(StageChange(stage=stage, at=workflow.now(), note=note))
+        self.state.events_in_stage = 0
+        self.state.timeline.append(StageChange(stage=stage, at=self.now(), note=note))
         self.state.next_action = None
         self.upsert(sa.SALES_STAGE.value_set(stage.value), sa.NEXT_ACTION_AT.value_unset())
         self._reject_leftovers()
@@ -228,7 +214,7 @@ class SaleBook(KeptEvents):
 
     def expect(self, description: str, wait: timedelta) -> datetime:
         """Announce the next action, due after `wait`; returns when it is due."""
-        due = workflow.now() + wait
+        due = self.now() + wait
         self.expect_at(description, due)
         return due
 
@@ -249,7 +235,9 @@ class SaleBook(KeptEvents):
         workflow.upsert_search_attributes(updates)
 
     def upsert(self, *updates: SearchAttributeUpdate[Any]) -> None:
-        workflow.upsert_search_attributes(list(updates))
+        # A replayed step set these in the run that saw it; a new run inherits them.
+        if not self.journal.replaying:
+            workflow.upsert_search_attributes(list(updates))
 
     # --- what the steps record --------------------------------------------------------
 

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.handlers import with_message_handlers
 from workflows.sale import api
 from workflows.sale.book import SaleBook, SaleEnded
+from workflows.sale.journal import Rest
 from workflows.sale.steps import build_steps
 from workflows.support import api as support_api
 from workflows.support.workflow import CustomerSupportWorkflow
@@ -31,7 +32,11 @@ from workflows.support.workflow import CustomerSupportWorkflow
     api.MESSAGES, signal="receive", update="command", validator="validate_command"
 )
 class SaleWorkflow:
-    """Runs one lead through the steps of its playbook; ends WON (support started) or LOST."""
+    """Runs one lead through the steps of its playbook; ends WON (support started) or LOST.
+
+    A long history (a flood of signals, months of retries) continues it as new, in the
+    middle of a step if need be (`workflows.sale.journal`).
+    """
 
     @workflow.init
     def __init__(self, input: SaleInput) -> None:
@@ -41,8 +46,11 @@ class SaleWorkflow:
     @workflow.query(name=api.STATE_QUERY)
     def state(self) -> SaleState:
         """The whole sale: stage, steps, gates, timeline, quotes, documents, emails, events."""
-        pending = [received.signal for received in self._book.kept]
-        return self._book.state.model_copy(update={"pending_events": pending})
+        book = self._book
+        pending = [received.signal for received in book.kept]
+        return book.state.model_copy(
+            update={"pending_events": pending, "runs": book.journal.runs + 1}
+        )
 
     @workflow.signal(dynamic=True)
     def receive(self, name: str, args: Sequence[RawValue]) -> None:
@@ -66,11 +74,18 @@ class SaleWorkflow:
     async def run(self, input: SaleInput) -> SaleOutcome:
         """Qualify, and then each step of the playbook; or lose with a reason."""
         book = self._book
-        book.upsert_lead_attributes()
+        first = input.resume.start.index if input.resume else 0
+        if input.resume is None:
+            book.upsert_lead_attributes()
         try:
             for index, step in enumerate(self._steps):
+                if index < first:
+                    continue  # done in an earlier run
                 book.begin(index, step.entry_note())
                 await step.run()
+        except Rest:
+            # The history is long: a new run replays this step's journal and goes on here.
+            workflow.continue_as_new(book.resume_input())
         except SaleEnded as ended:
             await book.record_opt_out(ended)
             outcome = book.lost(ended)

@@ -52,7 +52,10 @@ class CustomerSupportWorkflow:
         )
         self._inbox: list[Received[Event]] = []
         self._events = EventInbox(
-            api.MESSAGES, self._state.rejected_events, self._state.seen_event_ids
+            api.MESSAGES,
+            self._state.rejected_events,
+            self._state.seen_event_ids,
+            dropped=self._state.dropped_events,
         )
 
     @workflow.query(name=api.STATE_QUERY)

@@ -9,6 +9,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from settings import Settings
+from tests.stall_report import watch
 from tests.workflows.sale.doubles import Doubles
 from workflows.sale.workflow import SaleWorkflow
 from workflows.support.workflow import CustomerSupportWorkflow
@@ -26,12 +27,18 @@ def fast_settings() -> Settings:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def fast_worker(
-    ts_env: WorkflowEnvironment, fast_settings: Settings, doubles: Doubles
+    ts_env: WorkflowEnvironment,
+    fast_settings: Settings,
+    doubles: Doubles,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Worker]:
-    async with Worker(
-        ts_env.client,
-        task_queue=fast_settings.task_queue,
-        workflows=[SaleWorkflow, CustomerSupportWorkflow],
-        activities=doubles.activities(),
-    ) as running:
+    async with (
+        Worker(
+            ts_env.client,
+            task_queue=fast_settings.task_queue,
+            workflows=[SaleWorkflow, CustomerSupportWorkflow],
+            activities=doubles.activities(),
+        ) as running,
+        watch(request.node, ts_env.client, fast_settings.task_queue),
+    ):
         yield running

@@ -11,8 +11,8 @@ from sales.requests import SupportInput
 from sales.state import SupportState
 from sales.suppression import Suppress
 from settings import Settings
-from tests.smtp_inbox import SmtpServer
-from tests.workflows.helpers import default_playbook, new_lead
+from tests.smtp_inbox import SmtpServer, readable, subject_of
+from tests.workflows.helpers import default_playbook, new_lead, wait_for_support
 from workflows.sale import api as sale_api
 from workflows.support import api as support_api
 from workflows.support.workflow import CustomerSupportWorkflow
@@ -36,10 +36,13 @@ async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_c
             id=support_api.workflow_id(lead.lead_id),
             task_queue=settings.task_queue,
         )
-    welcome = await smtp.inbox.wait_for(lambda _: "welcome" in smtp.inbox.steps(lead.email))
-    body = smtp.inbox.to(lead.email)[0].as_string()
-    assert playbook.support.contact_name in body
-    assert welcome
+    await smtp.inbox.wait_for(lambda _: "welcome" in smtp.inbox.steps(lead.email))
+    (welcome,) = smtp.inbox.to(lead.email)
+    assert subject_of(welcome) == f"Welcome to {playbook.seller.company}, {lead.company}"
+    support = playbook.support
+    for part in readable(welcome):
+        assert "Thank you for your order PO-9, and welcome as a customer" in part
+        assert f"You can reach {support.contact_name} at {support.contact_email}" in part
 
     await handle.signal("ticket_opened", {"ticket_id": "T-1", "subject": "Gateway offline"})
     await handle.signal("ticket_resolved", {"ticket_id": "T-2"})
@@ -60,6 +63,57 @@ async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_c
     assert "ticket T-2 was never opened" in reasons
     assert any(r.startswith("invalid payload: score") for r in reasons)
     assert smtp.inbox.steps(lead.email) == ["welcome", "check_in_1"]
+
+
+async def test_check_ins_go_on_at_the_playbooks_cadence_after_the_first(
+    ts_env: WorkflowEnvironment, ts_worker: Worker, settings: Settings, smtp: SmtpServer
+) -> None:
+    lead = new_lead()
+    playbook = default_playbook()
+    support = playbook.support  # the first check-in 14 days after fulfilment, then every 90
+    with ts_env.with_time_skipping_disabled():
+        handle = await ts_env.client.start_workflow(
+            CustomerSupportWorkflow.run,
+            SupportInput(
+                lead=lead,
+                playbook=playbook,
+                sale_workflow_id=sale_api.workflow_id(lead.lead_id),
+                order_number="PO-12",
+            ),
+            id=support_api.workflow_id(lead.lead_id),
+            task_queue=settings.task_queue,
+        )
+    await handle.signal("order_fulfilled", {"order_number": "PO-12"})
+    fulfilled = await wait_for_support(
+        handle, lambda s: s.next_check_in_at is not None, "fulfilment applied"
+    )
+    assert fulfilled.next_action is not None and fulfilled.next_action.description == "check-in 1"
+    fulfilled_at = fulfilled.applied_events[-1].at
+
+    await ts_env.fast_forward(
+        handle, support.check_in_after + 2 * support.check_in_every + timedelta(days=1)
+    )
+    await smtp.inbox.wait_for(lambda _: "check_in_3" in smtp.inbox.steps(lead.email))
+    state = await wait_for_support(handle, lambda s: s.check_ins_sent == 3, "three check-ins")
+
+    assert smtp.inbox.steps(lead.email) == ["welcome", "check_in_1", "check_in_2", "check_in_3"]
+    sent = {email.step: email.sent_at for email in state.emails}
+    assert sent["check_in_1"] - fulfilled_at >= support.check_in_after
+    for earlier, later in (("check_in_1", "check_in_2"), ("check_in_2", "check_in_3")):
+        waited = sent[later] - sent[earlier]
+        assert support.check_in_every <= waited < support.check_in_every + timedelta(hours=1)
+    assert state.next_action is not None and state.next_action.description == "check-in 4"
+    assert state.next_check_in_at == sent["check_in_3"] + support.check_in_every
+
+    first, *following = smtp.inbox.to(lead.email)[1:]
+    assert subject_of(first) == f"How are things going with {playbook.seller.company}?"
+    for message in following:
+        assert subject_of(message) == f"Checking in from {playbook.seller.company}"
+        for part in readable(message):
+            assert "It has been a while since we last spoke, so here is a short check-in." in part
+
+    await handle.signal("account_closed", {"reason": "test over"})
+    assert (await handle.result()).check_ins_sent == 3
 
 
 async def test_a_long_customer_life_continues_as_new_with_everything_carried(

@@ -66,7 +66,7 @@ class Contract(Step):
         if draft is None:
             return await send_contract(book, 1)
         if book.has_kept(ContractSigned):
-            now = workflow.now()
+            now = book.now()
             document = ContractDocument(
                 number=draft.number,
                 version=draft.version,

@@ -5,6 +5,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.credit import check_credit
     from sales.events import CreditApproved
+    from sales.gates import CreditDecision
     from sales.process import StepName
     from sales.requests import CreditCheckRequest
     from sales.stages import LostReason
@@ -30,11 +31,18 @@ class CreditCheck(Step):
             )
             return
         record = book.open_gate(self.name, f"credit for {currency} {net}", amount=str(net))
-        decision = await workflow.execute_activity(
-            check_credit,
-            CreditCheckRequest(lead=book.lead, playbook=book.playbook, net=net, currency=currency),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            summary="apply the playbook's credit rules",
+        request = CreditCheckRequest(
+            lead=book.lead, playbook=book.playbook, net=net, currency=currency
+        )
+        decision = await book.journaled(
+            "check credit",
+            lambda: workflow.execute_activity(
+                check_credit,
+                request,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                summary="apply the playbook's credit rules",
+            ),
+            CreditDecision,
         )
         if decision.approved:
             book.decide_gate(record, GateStatus.PASSED, by="rules", notes=decision.reason)

@@ -38,24 +38,30 @@ async def render_contract(book: SaleBook, version: int, *, for_review: bool = Fa
     terms = book.playbook.contract
     quote = book.state.quotes[-1]
     acceptance = book.state.acceptance
-    now = workflow.now()
+    now = book.now()
     expires_at = now + terms.expires_after
-    document: ContractDocument = await workflow.execute_activity_method(
-        DocumentActivities.prepare_contract,
-        ContractRequest(
-            workflow_id=book.state.workflow_id,
-            lead=book.lead,
-            playbook=book.playbook,
-            quote=quote,
-            version=version,
-            issued_on=now.date(),
-            signature_due=expires_at.date(),
-            po_number=acceptance.po_number if acceptance else None,
-            amendments=book.state.amendments,
-            for_review=for_review,
+    request = ContractRequest(
+        workflow_id=book.state.workflow_id,
+        lead=book.lead,
+        playbook=book.playbook,
+        quote=quote,
+        version=version,
+        issued_on=now.date(),
+        signature_due=expires_at.date(),
+        po_number=acceptance.po_number if acceptance else None,
+        amendments=book.state.amendments,
+        for_review=for_review,
+    )
+    summary = f"render contract v{version}" + (" for review" if for_review else "")
+    document = await book.journaled(
+        summary,
+        lambda: workflow.execute_activity_method(
+            DocumentActivities.prepare_contract,
+            request,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            summary=summary,
         ),
-        start_to_close_timeout=ACTIVITY_TIMEOUT,
-        summary=f"render contract v{version}" + (" for review" if for_review else ""),
+        ContractDocument,
     )
     book.record_document(
         "contract", document.number, document.version, document.html_path, document.pdf_path

@@ -41,7 +41,7 @@ class Proposal(Step):
             due = expires_at
             if policy.reminder_before_expiry is not None and not book.sent(reminder):
                 remind_at = expires_at - policy.reminder_before_expiry
-                due = remind_at if remind_at > workflow.now() else expires_at
+                due = remind_at if remind_at > book.now() else expires_at
             book.expect_at(f"prospect answers quote {current.number}", due)
             received = await book.next_of(ANSWERS, due)
             if received is None:

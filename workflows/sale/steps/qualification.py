@@ -23,11 +23,15 @@ class Qualification(Step):
 
     async def run(self) -> None:
         book = self.book
-        result = await workflow.execute_activity_method(
-            QualificationActivities.qualify_lead,
-            QualificationRequest(lead=book.lead, playbook=book.playbook),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            summary="apply the playbook's viability rules",
+        result = await book.journaled(
+            "qualify the lead",
+            lambda: workflow.execute_activity_method(
+                QualificationActivities.qualify_lead,
+                QualificationRequest(lead=book.lead, playbook=book.playbook),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                summary="apply the playbook's viability rules",
+            ),
+            QualificationResult,
         )
         assessment = self._assessment(result)
         book.qualified(assessment)
@@ -35,7 +39,7 @@ class Qualification(Step):
             raise SaleEnded(LostReason.OPTED_OUT, assessment.opted_out)
         decision = assessment.decision
         if assessment.restriction is not None:
-            override = await book.next(LeadQualified, workflow.now())
+            override = await book.next(LeadQualified, book.now())
             if override is not None:
                 book.reject(
                     override, f"a restriction no seller may override: {assessment.restriction}"

@@ -38,7 +38,7 @@ async def prepare_quote(
         lead=book.lead,
         playbook=book.playbook,
         version=len(book.state.quotes) + 1,
-        issued_on=workflow.now().date(),
+        issued_on=book.now().date(),
         items=items,
         discount_percent=discount_percent or Decimal(0),
         discount_amount=discount_amount,
@@ -46,18 +46,24 @@ async def prepare_quote(
         needs=needs,
         notes=notes,
     )
-    try:
-        return await workflow.execute_activity_method(
-            DocumentActivities.prepare_quote,
-            request,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            summary=f"price and render quote v{request.version}",
-        )
-    except ActivityError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "PricingError":
-            raise PricingFailed(f"cannot be quoted: {cause.message}") from err
-        raise
+
+    async def render() -> Quote:
+        try:
+            return await workflow.execute_activity_method(
+                DocumentActivities.prepare_quote,
+                request,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                summary=f"price and render quote v{request.version}",
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "PricingError":
+                raise PricingFailed(f"cannot be quoted: {cause.message}") from err
+            raise
+
+    return await book.journaled(
+        f"price and render quote v{request.version}", render, Quote, errors=(PricingFailed,)
+    )
 
 
 async def reprice(

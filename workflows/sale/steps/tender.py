@@ -43,7 +43,7 @@ class Tender(Step):
         needs = book.state.needs
         reference = needs.tender_reference if needs else None
         deadline = (needs.submission_deadline if needs else None) or (
-            workflow.now() + self.policy.default_window
+            self.book.now() + self.policy.default_window
         )
         last_moment = deadline - self.policy.submission_margin
         record = book.open_gate(
@@ -67,19 +67,24 @@ class Tender(Step):
         book = self.book
         self._in_time(record, deadline, last_moment)
         book.offered(quote)
-        bid: BidDocument = await workflow.execute_activity_method(
-            DocumentActivities.prepare_bid,
-            BidRequest(
-                workflow_id=book.state.workflow_id,
-                lead=book.lead,
-                playbook=book.playbook,
-                quote=quote,
-                tender_reference=record.details.get("reference"),
-                submission_deadline=deadline,
-                issued_on=workflow.now().date(),
+        request = BidRequest(
+            workflow_id=book.state.workflow_id,
+            lead=book.lead,
+            playbook=book.playbook,
+            quote=quote,
+            tender_reference=record.details.get("reference"),
+            submission_deadline=deadline,
+            issued_on=book.now().date(),
+        )
+        bid = await book.journaled(
+            f"render the bid from {quote.number}",
+            lambda: workflow.execute_activity_method(
+                DocumentActivities.prepare_bid,
+                request,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                summary=f"render the bid from {quote.number}",
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            summary=f"render the bid from {quote.number}",
+            BidDocument,
         )
         book.record_document("bid", bid.number, quote.version, bid.html_path, bid.pdf_path)
         self._in_time(record, deadline, last_moment)
@@ -94,7 +99,7 @@ class Tender(Step):
                     "deadline": deadline.isoformat(),
                 },
                 attachments=[bid.pdf_path] if bid.pdf_path else [],
-                within=last_moment - workflow.now(),
+                within=last_moment - self.book.now(),
                 outreach=False,  # a bid answers a deadline, not business hours
             )
         except MissedDeadline as missed:
@@ -104,11 +109,11 @@ class Tender(Step):
             record,
             f"bid {bid.number} submitted; the award decides",
             bid_number=bid.number,
-            submitted_at=workflow.now().isoformat(),
+            submitted_at=self.book.now().isoformat(),
         )
 
     def _in_time(self, record: GateRecord, deadline: datetime, last_moment: datetime) -> None:
-        if workflow.now() >= last_moment:
+        if self.book.now() >= last_moment:
             margin = self.policy.submission_margin
             self._missed(
                 record,

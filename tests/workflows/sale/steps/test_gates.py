@@ -143,3 +143,36 @@ async def test_a_signature_during_legal_review_ends_it_and_is_not_asked_for_agai
         "contract_review_v1",
     ]
     assert state.quotes[0].totals.net == Decimal("1490.00")
+
+
+async def test_no_export_licence_decision_in_time_loses_the_sale_as_the_playbook_says(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    playbook = playbook_named("public-sector")
+    lead = new_lead(country="TR")  # a listed destination for the dual-use gateways
+    handle = await start_paused(ts_env, fast_settings, lead, playbook)
+    now = await ts_env.get_current_time(handle)
+    needs = {
+        "summary": "Gateways for the port cranes",
+        "submission_deadline": (now + timedelta(days=10)).isoformat(),
+        **BIG,
+    }
+    await command(handle, "needs_identified", needs)
+    await wait_for(handle, lambda s: "tender_bid" in [e.step for e in s.emails], "bid sent")
+    await command(handle, "tender_awarded", {"po_number": "PO-1"})
+    await wait_for(
+        handle, lambda s: any(g.gate == "export_license" for g in s.gates), "licence awaited"
+    )
+    await ts_env.fast_forward(handle)  # the authority never answers
+    outcome = await handle.result()
+
+    gate = playbook.gates.export_license
+    assert gate is not None and gate.lost_reason == LostReason.STALLED
+    assert outcome.lost_reason == LostReason.STALLED
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.LOST, "lost")
+    licence = state.gates[-1]
+    assert (licence.gate, licence.status) == ("export_license", GateStatus.FAILED)
+    assert licence.notes == state.lost_notes == "no export licence decision for TR in time"
+    assert licence.decided_at is not None
+    assert licence.decided_at - licence.opened_at >= gate.timeout
+    assert "contract_v1" not in doubles.steps_to(lead.email)

@@ -8,7 +8,7 @@ from temporalio.worker import Worker
 
 from sales.stages import SalesStage
 from settings import Settings
-from tests.smtp_inbox import SmtpServer
+from tests.smtp_inbox import SmtpServer, readable, subject_of
 from tests.workflows.helpers import (
     default_playbook,
     drive_to_proposal,
@@ -32,10 +32,13 @@ async def test_revision_with_large_discount_waits_for_approval_and_only_latest_i
     await handle.signal("revision_requested", {"discount_percent": 15, "notes": "budget cap"})
     state = await wait_for(handle, lambda s: s.awaiting_discount_approval, "approval requested")
     assert len(state.quotes) == 1  # v2 is held, not sent
-    await smtp.inbox.wait_for(lambda _: bool(smtp.inbox.to(manager)))
-    assert (
-        "15" in str(smtp.inbox.to(manager)[-1]["Subject"]) + smtp.inbox.to(manager)[-1].as_string()
-    )
+    await smtp.inbox.wait_for(lambda _: bool(smtp.inbox.of_sale(handle.id, to=manager)))
+    (request,) = smtp.inbox.of_sale(handle.id, to=manager)
+    # What the manager reads: the discount asked for (15 % = EUR 943.50 of EUR 6,290.00) and
+    # the threshold it passes, in the text and in the HTML as shown, not in a style rule.
+    for part in readable(request):
+        assert "carries a discount of 15%, above the 10% a seller may grant" in part
+        assert "EUR 943.50" in part and "EUR 5,346.50" in part
 
     await ts_env.fast_forward(handle, timedelta(days=3))  # the manager too
     await handle.signal("discount_approved", {"approver": "Hanna Vogel"})
@@ -43,6 +46,10 @@ async def test_revision_with_large_discount_waits_for_approval_and_only_latest_i
         handle, lambda s: any(e.step == "proposal_v2" for e in s.emails), "v2 sent"
     )
     second = state.quotes[1]
+    assert (
+        subject_of(request)
+        == f"Approval needed: 15% discount on {second.number} for {lead.company}"
+    )
     assert state.discount_approved_by == "Hanna Vogel"
     assert second.totals.discount == Decimal("943.50")  # 15 % of 6290.00
     assert second.totals.net == Decimal("5346.50")

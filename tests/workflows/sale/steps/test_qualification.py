@@ -9,7 +9,8 @@ from sales.requests import SaleInput
 from sales.stages import LostReason, SalesStage
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
-from tests.workflows.helpers import default_playbook, new_lead, start, wait_for
+from tests.workflows.helpers import default_playbook, new_lead, start, start_paused, wait_for
+from tests.workflows.sale.doubles import Doubles
 from workflows.sale import api as sale_api
 from workflows.sale.workflow import SaleWorkflow
 
@@ -52,6 +53,28 @@ async def test_seller_disqualifies_the_lead_with_a_reason(
     assert outcome.lost_reason == LostReason.DISQUALIFIED
     assert (await handle.query("state"))["lost_notes"] == "a reseller"
     assert smtp.inbox.to(lead.email) == []
+
+
+async def test_no_seller_decision_in_time_ends_the_sale_stalled(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    lead = new_lead()
+    playbook = seller_decides()
+    handle = await start_paused(ts_env, fast_settings, lead, playbook)
+    await wait_for(
+        handle,
+        lambda s: s.next_action is not None and "lead_qualified" in s.next_action.description,
+        "decision asked",
+    )
+    await ts_env.fast_forward(handle)  # nobody decides
+    outcome = await handle.result()
+
+    assert (outcome.stage, outcome.lost_reason) == (SalesStage.LOST, LostReason.STALLED)
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.LOST, "lost")
+    assert state.lost_notes == "no qualification decision in time"
+    asked, lost = state.timeline[0].at, state.timeline[-1].at
+    assert lost - asked >= playbook.qualification.decision_timeout
+    assert doubles.steps_to(lead.email) == []
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,136 @@
+"""The search attributes ops filter by (fast tier): their values, read back from the server, as a
+sale goes from contact to lost or to won, and on the customer's support workflow."""
+
+from typing import Any
+
+from temporalio.client import WorkflowHandle
+from temporalio.common import SearchAttributeKey
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from sales.items import ItemOfInterest
+from sales.stages import SalesStage
+from settings import Settings
+from tests.workflows.helpers import (
+    NEEDS,
+    command,
+    new_lead,
+    playbook_named,
+    start_paused,
+    wait_for,
+    wait_for_support,
+)
+from tests.workflows.sale.doubles import Doubles
+from workflows import search_attributes as sa
+from workflows.support import api as support_api
+
+
+async def attributes(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
+    """The workflow's search attributes of ours (not the server's own) as it holds them, by name."""
+    ours = {key.name for key in sa.ALL}
+    found = (await handle.describe()).typed_search_attributes
+    return {pair.key.name: pair.value for pair in found if pair.key.name in ours}
+
+
+def assert_holds(
+    found: dict[str, Any],
+    expected: dict[SearchAttributeKey[Any], Any],
+    absent: tuple[SearchAttributeKey[Any], ...] = (),
+) -> None:
+    """Each expected attribute has its value, and the absent ones are not set at all."""
+    assert {key.name: found.get(key.name) for key in expected} == {
+        key.name: value for key, value in expected.items()
+    }
+    assert [key.name for key in absent if key.name in found] == []
+
+
+def lead_values(playbook: str, version: str) -> dict[SearchAttributeKey[Any], Any]:
+    return {
+        sa.PLAYBOOK: playbook,
+        sa.PLAYBOOK_VERSION: version,
+        sa.LEAD_SOURCE: "convention:hannover-messe-2026",
+        sa.SALES_OWNER: "sam.keller",
+        sa.INDUSTRY: "packaging",
+        sa.LEAD_COMPANY: "PolderPack B.V.",
+    }
+
+
+async def test_a_sales_attributes_follow_it_from_contact_to_lost(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    playbook = playbook_named("default")
+    handle = await start_paused(ts_env, fast_settings, new_lead(), playbook)
+    state = await wait_for(handle, lambda s: s.next_action is not None, "waiting for a reply")
+    assert state.next_action is not None and state.next_action.due_at is not None
+    assert_holds(
+        await attributes(handle),
+        {
+            **lead_values("default", playbook.version),
+            sa.SALES_STAGE: "CONTACT",
+            sa.NEXT_ACTION_AT: state.next_action.due_at,
+        },
+        absent=(sa.DEAL_VALUE, sa.DEAL_CURRENCY, sa.LOST_REASON),
+    )
+
+    await handle.signal("interest_expressed", {})
+    await handle.signal("needs_identified", NEEDS)
+    state = await wait_for(handle, lambda s: bool(s.quotes), "quote sent")
+    assert state.next_action is not None
+    # 10 x 149.00 + 4,800.00 = 6,290.00 net: the deal's value, in the quote's currency.
+    assert_holds(
+        await attributes(handle),
+        {
+            sa.SALES_STAGE: "PROPOSAL",
+            sa.DEAL_VALUE: 6290.0,
+            sa.DEAL_CURRENCY: "EUR",
+            sa.NEXT_ACTION_AT: state.next_action.due_at,
+        },
+        absent=(sa.LOST_REASON,),
+    )
+
+    await command(handle, "mark_lost", {"reason": "competitor", "notes": "chose Acme"})
+    await handle.result()
+    assert_holds(
+        await attributes(handle),
+        {sa.SALES_STAGE: "LOST", sa.LOST_REASON: "competitor", sa.DEAL_VALUE: 6290.0},
+        absent=(sa.NEXT_ACTION_AT,),  # nothing is due on a closed sale
+    )
+
+
+async def test_a_won_sale_and_its_customers_support_carry_their_attributes(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    playbook = playbook_named("quick")
+    lead = new_lead(items=[ItemOfInterest(sku="NW-SENSOR-100", quantity=12)])
+    handle = await start_paused(ts_env, fast_settings, lead, playbook)
+    await wait_for(handle, lambda s: bool(s.quotes), "quote sent at once")
+    await handle.signal("proposal_accepted", {"accepted_by": "Jeroen de Vries"})
+    await handle.signal("order_placed", {"order_number": "WEB-1001"})
+    outcome = await handle.result()
+
+    assert outcome.stage == SalesStage.WON
+    # 12 x 149.00 = 1,788.00 net.
+    assert_holds(
+        await attributes(handle),
+        {
+            **lead_values("quick", playbook.version),
+            sa.SALES_STAGE: "WON",
+            sa.DEAL_VALUE: 1788.0,
+            sa.DEAL_CURRENCY: "EUR",
+        },
+        absent=(sa.LOST_REASON, sa.NEXT_ACTION_AT),
+    )
+
+    support = ts_env.client.get_workflow_handle(support_api.workflow_id(lead.lead_id))
+    await wait_for_support(support, lambda s: bool(s.emails), "welcome sent")
+    customer = lead_values("quick", playbook.version)
+    del customer[sa.PLAYBOOK_VERSION]  # a sale's attribute; the account has none
+    assert_holds(
+        await attributes(support),
+        {**customer, sa.SALES_STAGE: support_api.STAGE},
+        absent=(sa.NEXT_ACTION_AT, sa.DEAL_VALUE),  # nothing due until an order is fulfilled
+    )
+
+    await support.signal("order_fulfilled", {"order_number": "WEB-1001"})
+    account = await wait_for_support(support, lambda s: s.next_check_in_at is not None, "planned")
+    assert (await attributes(support))[sa.NEXT_ACTION_AT.name] == account.next_check_in_at
