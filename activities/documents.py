@@ -17,6 +17,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import heartbeating
 from activities.pdf import html_to_pdf
 from activities.rendering import make_environment, render
 from sales.catalog import Catalog, CatalogError, load_catalog
@@ -108,6 +109,14 @@ class DocumentActivities:
         _write_atomically(pdf_path, pdf)
         return html_path, pdf_path
 
+    async def _filed(
+        self, folder: Path, number: str, template: list[str], context: dict[str, Any], author: str
+    ) -> tuple[Path, Path]:
+        """`_file` off the event loop, heartbeating: a worker killed mid-render is noticed in
+        seconds and another renders it, instead of after the two-minute timeout."""
+        async with heartbeating():
+            return await asyncio.to_thread(self._file, folder, number, template, context, author)
+
     @activity.defn
     async def prepare_quote(self, request: QuoteRequest) -> Quote:
         """Price the items, render a one-page quote or a formal proposal, file HTML and PDF."""
@@ -133,8 +142,8 @@ class DocumentActivities:
         template = playbook.template_candidates(
             f"documents/{'proposal' if formal else 'quote'}.html.j2"
         )
-        html_path, pdf_path = await asyncio.to_thread(
-            self._file, folder, quote.number, template, context, playbook.seller.company
+        html_path, pdf_path = await self._filed(
+            folder, quote.number, template, context, playbook.seller.company
         )
         activity.logger.info("filed %s at %s", quote.number, html_path)
         return quote.model_copy(update={"html_path": str(html_path), "pdf_path": str(pdf_path)})
@@ -163,8 +172,7 @@ class DocumentActivities:
             "workflow_id": request.workflow_id,
             "rounding": rounding_statement(request.quote.currency, request.quote.rounding),
         }
-        html_path, pdf_path = await asyncio.to_thread(
-            self._file,
+        html_path, pdf_path = await self._filed(
             folder,
             number,
             playbook.template_candidates("documents/contract.html.j2"),
@@ -194,8 +202,7 @@ class DocumentActivities:
             "workflow_id": request.workflow_id,
             "rounding": rounding_statement(quote.currency, quote.rounding),
         }
-        html_path, pdf_path = await asyncio.to_thread(
-            self._file,
+        html_path, pdf_path = await self._filed(
             self._folder(request.workflow_id),
             number,
             playbook.template_candidates("documents/tender_bid.html.j2"),

@@ -9,10 +9,9 @@ email goes to an address on the opt-out list: that is checked here, at send time
 """
 
 import asyncio
-import contextlib
 import mimetypes
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -24,6 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import heartbeating
 from activities.rendering import make_environment, render
 from activities.smtp import deliver
 from privacy.redaction import redact
@@ -38,7 +38,6 @@ from settings import Settings
 SuppressionLookup = Callable[[str], Awaitable[SuppressionStatus | None]]
 SUPPRESSED = "Suppressed"
 DELIVERED = "delivered"
-HEARTBEAT_EVERY = 1.0
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 # What RFC 5322 allows in the left part of a msg-id (dot-atom-text).
@@ -96,7 +95,7 @@ class EmailActivities:
             return receipt
         for path in request.attachments:
             await _attach(message, Path(path))
-        async with _heartbeating():
+        async with heartbeating():
             await self._refuse_if_suppressed(request, to)
             await deliver(
                 message, sender=request.playbook.seller.email, to=to, settings=self._settings
@@ -190,21 +189,3 @@ def _sellers_own(request: EmailRequest, to: str) -> bool:
 def _delivered_before(message_id: str) -> bool:
     details = activity.info().heartbeat_details
     return len(details) >= 2 and details[0] == DELIVERED and details[1] == message_id
-
-
-@contextlib.asynccontextmanager
-async def _heartbeating() -> AsyncIterator[None]:
-    """Heartbeat while the body runs: a dead worker is noticed in seconds, a cancel arrives."""
-
-    async def beat() -> None:
-        while True:
-            activity.heartbeat()
-            await asyncio.sleep(HEARTBEAT_EVERY)
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

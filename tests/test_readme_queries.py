@@ -22,7 +22,7 @@ async def test_every_saved_query_of_the_readme_runs_and_finds_a_matching_sale(
     env: WorkflowEnvironment, worker: Worker, settings: Settings
 ) -> None:
     queries = readme_queries()
-    assert len(queries) == 8
+    assert len(queries) == 10
     lead = new_lead(company=f"Queried {settings.task_queue}")
     handle = await start(env.client, settings, lead)
     await drive_to_proposal(handle)  # PROPOSAL, EUR 6,290 net, a next action, sam.keller
@@ -38,3 +38,13 @@ async def test_every_saved_query_of_the_readme_runs_and_finds_a_matching_sale(
                 break
             await asyncio.sleep(0.05)
         assert found == [handle.id], query
+
+    # The sale terminated by hand: the failed-or-terminated query finds it.
+    await handle.terminate("by mistake")
+    failed = next(q for q in queries if "Terminated" in q)
+    for _ in range(100):
+        found = [w.id async for w in env.client.list_workflows(f"({failed}) AND {mine}")]
+        if found:
+            break
+        await asyncio.sleep(0.05)
+    assert found == [handle.id], failed

@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 from sales.stages import SalesStage
 from sales.state import SaleOutcome
 from settings import ROOT, Settings
+from tests.cli.starter import run_starter
 from tests.smtp_inbox import SmtpServer, subject_of
 from tests.workflows.helpers import (
     BIG_DISCOUNT,
@@ -21,6 +22,7 @@ from tests.workflows.helpers import (
     default_playbook,
     drive_to_approval,
     new_lead,
+    playbook_named,
     sent,
     start,
     wait_for,
@@ -64,6 +66,9 @@ async def test_a_refused_sales_manager_address_waits_for_a_corrected_one(
     # The UI's details name no address (they are glanced at in lists); `state` does.
     assert "**Needs attention:** email discount_approval_v1: (address) refused" in shown
     assert "550 5.1.1 mailbox unknown" in shown and TYPO not in shown
+    status = await run_starter(env, settings, "status", handle.id)
+    assert status.returncode == 0, status.stderr
+    assert f"needs attention: email discount_approval_v1: {TYPO} refused" in status.stdout
 
     answer = await command(
         handle, api.RETRY.name, {"by": "sam.keller", "sales_manager_email": MANAGER}
@@ -119,3 +124,27 @@ async def test_a_missing_template_waits_and_goes_on_by_itself_once_it_is_back(
         state = await wait_for(handle, lambda s: "intro" in sent(s), "intro sent after the fix")
         assert state.attention is None
         assert await needs_attention(handle) is False
+
+
+async def test_a_broken_catalog_waits_until_it_is_fixed(
+    ts_env: WorkflowEnvironment, settings: Settings, tmp_path: Path
+) -> None:
+    shipped = (ROOT / "catalog" / "products.toml").read_text("utf-8")
+    catalog = tmp_path / "products.toml"
+    catalog.write_text(shipped.replace('unit = "piece"', 'unit = "piece', 1), "utf-8")
+    settings = settings.model_copy(update={"catalog_path": catalog})
+    lead = new_lead(items=[{"sku": "NW-SENSOR-100", "quantity": 4}])
+    async with build_worker(ts_env.client, settings):
+        with ts_env.with_time_skipping_disabled():
+            handle = await start(ts_env.client, settings, lead, playbook_named("quick"))
+            state = await wait_for(handle, lambda s: s.attention is not None, "needs attention")
+        assert state.attention is not None and state.attention.what == "price and render quote v1"
+        assert "CatalogError" in state.attention.problem
+        assert str(catalog) in state.attention.problem
+        assert state.stage is SalesStage.PROPOSAL and not state.quotes
+        assert await needs_attention(handle) is True
+
+        catalog.write_text(shipped, "utf-8")  # the catalog is fixed; the worker reads it again
+        await ts_env.fast_forward(handle, timedelta(minutes=2))
+        state = await wait_for(handle, lambda s: "proposal_v1" in sent(s), "quote sent")
+        assert state.attention is None and state.quotes[0].lines[0].sku == "NW-SENSOR-100"

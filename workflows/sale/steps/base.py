@@ -13,6 +13,8 @@ with workflow.unsafe.imports_passed_through():
 from workflows.sale.book import SaleBook
 
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
+# Documents heartbeat while they render: a worker killed mid-render costs seconds, not minutes.
+DOCUMENT_HEARTBEAT = timedelta(seconds=5)
 T = TypeVar("T")
 
 

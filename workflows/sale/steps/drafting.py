@@ -11,7 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import ContractDocument, ContractRequest
 
 from workflows.sale.book import SaleBook
-from workflows.sale.steps.base import ACTIVITY_TIMEOUT
+from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT
 
 
 @dataclass
@@ -59,6 +59,7 @@ async def render_contract(book: SaleBook, version: int, *, for_review: bool = Fa
             DocumentActivities.prepare_contract,
             request,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
+            heartbeat_timeout=DOCUMENT_HEARTBEAT,
             summary=summary,
         ),
         ContractDocument,

@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.stages import LostReason
 
 from workflows.sale.book import SaleBook, SaleEnded
-from workflows.sale.steps.base import ACTIVITY_TIMEOUT
+from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT
 
 
 class PricingFailed(Exception):
@@ -53,6 +53,7 @@ async def prepare_quote(
                 DocumentActivities.prepare_quote,
                 request,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
+                heartbeat_timeout=DOCUMENT_HEARTBEAT,
                 summary=f"price and render quote v{request.version}",
             )
         except ActivityError as err:

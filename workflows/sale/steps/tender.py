@@ -18,7 +18,7 @@ from workflows.emailing import MissedDeadline
 from workflows.inbox import Received
 from workflows.sale.book import SaleBook, SaleEnded
 from workflows.sale.steps.approval import ApprovalTooLate, approved, needs_approval
-from workflows.sale.steps.base import ACTIVITY_TIMEOUT, Step
+from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT, Step
 from workflows.sale.steps.quoting import first_offer
 
 AWARD = (TenderAwarded, TenderLost, DiscountApproved)
@@ -82,6 +82,7 @@ class Tender(Step):
                 DocumentActivities.prepare_bid,
                 request,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
+                heartbeat_timeout=DOCUMENT_HEARTBEAT,
                 summary=f"render the bid from {quote.number}",
             ),
             BidDocument,

@@ -1,0 +1,35 @@
+"""`worker.py` whose contract PDF never finishes rendering: the moment a worker dies mid-render.
+
+Run as `python -m tests.faults.render_held_worker` with `SALESFLOW_TEST_RENDER_MARKER` set to
+a file path: when the worker starts rendering a contract (numbers `C-...`) it creates that
+file and then blocks, so that a test can kill it while the `prepare_contract` activity runs.
+Quotes and every other part render and run as in `worker.py`.
+"""
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+import activities.documents
+import worker
+from activities.pdf import html_to_pdf as _render
+
+MARKER = "SALESFLOW_TEST_RENDER_MARKER"
+PATCHED = "html_to_pdf"  # the name activities.documents renders with
+
+
+def _held(body: str, title: str, author: str) -> bytes:
+    if title.startswith("C-"):
+        Path(os.environ[MARKER]).touch()
+        time.sleep(3600)  # in the activity's thread, until the test kills the process
+    return _render(body, title, author)
+
+
+if __name__ == "__main__":
+    setattr(activities.documents, PATCHED, _held)
+    status = asyncio.run(worker.main())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # as worker.py: temporalio/sdk-python#300
