@@ -53,3 +53,17 @@ PLAYBOOK ?= default
 LEADS ?= 20
 simulate: venv
 	$(PY) starter.py playbook simulate $(PLAYBOOK) --leads $(LEADS)
+
+# Sales with random customers on real parts, a worker killed and SMTP down on the way (soak/):
+# make soak SOAK_ARGS="--sales 50 --minutes 3"
+.PHONY: soak
+soak: venv
+	$(PY) -m soak $(SOAK_ARGS)
+
+# Mutation testing (mutmut) over the domain and the workflows against the fast tests; hours for
+# the whole tree, so not part of `make test`. One module: make mutants MUTANTS='sales.quote.*'
+MUTANTS ?=
+.PHONY: mutants
+mutants: venv
+	$(PY) -m mutmut run --max-children 2 $(MUTANTS)
+	$(PY) -m mutmut results

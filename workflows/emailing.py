@@ -1,8 +1,8 @@
 """Sending one email through the email activity and recording it for the workflow's state.
 
 A send can be stopped: when the sale ends (an opt-out, a bounce, mark_lost) while
-an email is being sent or waits for its next retry, the activity is cancelled and
-that email never goes out.
+an email waits for its next retry, it never goes out; one being handed to the SMTP
+server at that moment is cancelled, and if it went out all the same it is recorded.
 """
 
 from collections.abc import Callable
@@ -12,6 +12,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 from temporalio.exceptions import TimeoutError as ActivityTimeout
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from activities.email import SUPPRESSED, EmailActivities
@@ -57,6 +58,11 @@ async def send_email(
     Stopped when `stop()` turns true first; MissedDeadline when `within` runs out;
     other failures are retried.
     """
+    # An attempt already talking to the SMTP server when the sale ends learns of the cancel
+    # only at its next heartbeat and may deliver: wait for it to finish, so that an email
+    # that went out is recorded (and counted) instead of vanishing from the sale's state.
+    # Behind a patch: sales that ended while a send was cancelled replay as they ran.
+    waits = workflow.patched("email-cancel-waits")
     handle = workflow.start_activity_method(
         EmailActivities.send_email,
         request,
@@ -65,6 +71,9 @@ async def send_email(
         schedule_to_close_timeout=within,
         retry_policy=EMAIL_RETRY,
         summary=f"email: {request.step}",
+        cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+        if waits
+        else ActivityCancellationType.TRY_CANCEL,
     )
     if stop is not None:
         await workflow.wait_condition(lambda: handle.done() or stop())

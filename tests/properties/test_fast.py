@@ -1,0 +1,82 @@
+"""Fast tier: random sequences against the sale workflow with activity doubles, on time skipping.
+
+How hypothesis meets the async fixtures: `@given` sits directly on the `async def` test.
+pytest-asyncio (1.x) recognises a hypothesis test and runs each example's coroutine on the
+session's event loop, the loop that the `ts_env` server and the worker fixture live on; so the
+fixtures are made once per test and every example uses them. That is safe here because no
+example changes what they hold that another reads: each example starts its own sale for a new
+lead on the shared worker, and reads only that sale's emails from the doubles. Hence the
+suppressed `function_scoped_fixture` health check. (A sync test running `asyncio.run` per
+example would need a server and a worker per example, or a loop of its own beside pytest's.)
+
+Reproducible in CI: `derandomize=True` draws the same examples on every run and `database=None`
+keeps no state between runs. A failure is shrunk to a short sequence and printed one message a
+line; the assertion shows how the sale answered each and the state it ended in.
+
+Each example starts the sale without time skipping, sends the sequence in real time, each
+message once the sale is at rest (`drive.idle`), then skips time until the sale ends by itself
+or by what it was sent, and checks the invariants in `tests/properties/invariants.py`.
+
+About 30 s to pass. A failure takes longer: shrinking runs up to five more minutes.
+"""
+
+import pytest
+from hypothesis import event, given
+from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from sales.state import SaleOutcome
+from settings import Settings
+from tests.properties.drive import (
+    closed,
+    drive,
+    examples,
+    leave_nothing_running,
+    state_of,
+    within,
+)
+from tests.properties.invariants import check
+from tests.properties.scenarios import Scenario, scenarios
+from tests.workflows.helpers import new_lead, playbook_named, start_paused
+from tests.workflows.sale.doubles import Doubles
+
+EXAMPLE_SECONDS = 60
+
+
+async def skip_to_the_end(
+    env: WorkflowEnvironment, handle: WorkflowHandle[object, SaleOutcome]
+) -> SaleOutcome:
+    """Skip time until the sale ends, unless it has ended (even while this asks)."""
+    try:
+        await env.fast_forward(handle)
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND or not await closed(handle):
+            raise
+    return await handle.result()
+
+
+@pytest.mark.timeout(480)  # 30 s to pass; shrinking a failure takes up to 5 minutes more
+@examples(20)
+@given(scenario=scenarios())
+async def test_any_sequence_of_messages_keeps_the_sale_s_invariants(
+    scenario: Scenario,
+    ts_env: WorkflowEnvironment,
+    fast_worker: Worker,
+    fast_settings: Settings,
+    doubles: Doubles,
+) -> None:
+    playbook = playbook_named(scenario.playbook)
+    lead = new_lead(title="Head of Operations")  # the enterprise rules require a title
+    try:
+        async with within(EXAMPLE_SECONDS):
+            handle = await start_paused(ts_env, fast_settings, lead, playbook)
+            delivered = await drive(handle, scenario)
+            outcome = await skip_to_the_end(ts_env, handle)
+            state = await state_of(handle)
+    finally:
+        await leave_nothing_running(ts_env.client, lead.lead_id)
+    event(f"{scenario.playbook}: {outcome.stage} {outcome.lost_reason or ''}".strip())
+    sent = [email.step for email in doubles.emails if email.workflow_id == handle.id]
+    check(delivered, state, outcome, playbook, sent)
