@@ -233,3 +233,22 @@ def test_a_quote_priced_for_a_sale_follows_its_playbooks_rounding_policy() -> No
         RoundingPolicy.PER_LINE: Decimal("230.81"),
         RoundingPolicy.TOTAL: Decimal("230.82"),
     }
+
+
+def test_a_quote_of_free_items_with_a_zero_discount_amount_costs_nothing() -> None:
+    # Found by `make mutants` (sales.quote.x_total_lines__mutmut_22/25/26): the zero-subtotal
+    # branch of an amount discount was never run.
+    lines = price_lines(
+        [ItemOfInterest(sku="NW-SENSOR-100", quantity=3, discount_percent=Decimal(100))],
+        CATALOG,
+        playbook(),
+        "DE",
+    )
+    totals = total_lines(lines, Decimal(0), "EUR", discount_amount=Decimal(0))
+    assert (totals.subtotal, totals.discount, totals.net, totals.total) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert all(tax.base == 0 and tax.amount == 0 for tax in totals.taxes)
