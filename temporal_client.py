@@ -93,16 +93,7 @@ async def start_sale(
     if history_limit is not None:
         sale.history_limit = history_limit
     try:
-        handle: WorkflowHandle[SaleWorkflow, SaleOutcome] = await client.start_workflow(
-            SaleWorkflow.run,
-            sale,
-            id=sale_api.workflow_id(lead.lead_id),
-            task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=lead_search_attributes(lead, playbook),
-            static_summary=sale_summary(lead, private=codec_on(client)),
-            static_details=f"Playbook `{playbook.name}`; owner {lead.owner or 'unassigned'}",
-        )
+        handle = await _start(client, sale, task_queue, WorkflowIDReusePolicy.REJECT_DUPLICATE)
     except WorkflowAlreadyStartedError:
         return StartResult(workflow_id=sale_api.workflow_id(lead.lead_id), started=False)
     return StartResult(workflow_id=handle.id, started=True)
@@ -181,19 +172,37 @@ async def restart_sale(
         history_limit=last.history_limit,
         restarted_from=previous,
     )
-    new: WorkflowHandle[SaleWorkflow, SaleOutcome] = await client.start_workflow(
-        SaleWorkflow.run,
+    new = await _start(
+        client,
         sale,
-        id=workflow_id,
-        task_queue=task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        search_attributes=lead_search_attributes(last.lead, last.playbook),
+        task_queue,
+        WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         memo={"restarted_from": {"run_id": previous, "status": word}},
-        static_summary=sale_summary(last.lead, private=codec_on(client)),
-        static_details=(
-            f"Playbook `{last.playbook.name}`; owner {last.lead.owner or 'unassigned'}; "
-            f"started afresh after run `{previous}` was {word}"
-        ),
+        details=f"; started afresh after run `{previous}` was {word}",
     )
     assert new.result_run_id is not None
     return Restarted(workflow_id, new.result_run_id, previous, word, fresh=True)
+
+
+async def _start(
+    client: Client,
+    sale: SaleInput,
+    task_queue: str,
+    id_reuse: WorkflowIDReusePolicy,
+    *,
+    memo: dict[str, object] | None = None,
+    details: str = "",
+) -> WorkflowHandle[SaleWorkflow, SaleOutcome]:
+    """Start `sale-<lead_id>` with what ops filter by and see in the UI from its first second."""
+    lead, playbook = sale.lead, sale.playbook
+    return await client.start_workflow(
+        SaleWorkflow.run,
+        sale,
+        id=sale_api.workflow_id(lead.lead_id),
+        task_queue=task_queue,
+        id_reuse_policy=id_reuse,
+        search_attributes=lead_search_attributes(lead, playbook),
+        memo=memo,
+        static_summary=sale_summary(lead, private=codec_on(client)),
+        static_details=f"Playbook `{playbook.name}`; owner {lead.owner or 'unassigned'}{details}",
+    )

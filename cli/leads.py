@@ -52,18 +52,15 @@ async def cmd_lead(client: Client, settings: Settings, args: argparse.Namespace)
     else:
         who = f"{lead.contact_name} ({lead.company or lead.email})"
         err.print(f"started a {playbook.name} sale for {who}")
-    if args.json:
-        print_json(
-            {
-                "workflow_id": result.workflow_id,
-                "lead_id": lead.lead_id,
-                "playbook": playbook.name,
-                "started": result.started,
-            }
-        )
-    else:
-        out.print(result.workflow_id)
-    return 0
+    return _print_sale(
+        args,
+        {
+            "workflow_id": result.workflow_id,
+            "lead_id": lead.lead_id,
+            "playbook": playbook.name,
+            "started": result.started,
+        },
+    )
 
 
 async def cmd_restart(client: Client, settings: Settings, args: argparse.Namespace) -> int:
@@ -81,16 +78,22 @@ async def cmd_restart(client: Client, settings: Settings, args: argparse.Namespa
         f"restarted {workflow_id} {how}; the {restarted.previous_status} run "
         f"{restarted.previous_run_id} stays in its history"
     )
+    return _print_sale(
+        args,
+        {
+            "workflow_id": restarted.workflow_id,
+            "run_id": restarted.run_id,
+            "restarted_from": restarted.previous_run_id,
+            "previous_status": restarted.previous_status,
+            "fresh": restarted.fresh,
+        },
+    )
+
+
+def _print_sale(args: argparse.Namespace, result: dict[str, object]) -> int:
+    """The sale started: all of `result` for scripts, its workflow id alone for people."""
     if args.json:
-        print_json(
-            {
-                "workflow_id": restarted.workflow_id,
-                "run_id": restarted.run_id,
-                "restarted_from": restarted.previous_run_id,
-                "previous_status": restarted.previous_status,
-                "fresh": restarted.fresh,
-            }
-        )
+        print_json(result)
     else:
-        out.print(restarted.workflow_id)
+        out.print(result["workflow_id"])
     return 0

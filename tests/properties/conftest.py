@@ -1,45 +1,6 @@
-"""The fast tier's worker, as in tests/workflows/sale/conftest.py: the real workflows with the
-activity doubles, on the time-skipping server; one per test, shared by all its examples."""
+"""The fast tier's worker: the one of tests/workflows/sale/conftest.py (the real workflows with
+the activity doubles, on the time-skipping server); one per test, shared by all its examples."""
 
-import uuid
-from collections.abc import AsyncIterator
+from tests.workflows.sale.conftest import doubles, fast_settings, fast_worker
 
-import pytest
-import pytest_asyncio
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
-
-from settings import Settings
-from tests.stall_report import watch
-from tests.workflows.sale.doubles import Doubles
-from workflows.sale.workflow import SaleWorkflow
-from workflows.support.workflow import CustomerSupportWorkflow
-
-
-@pytest.fixture
-def doubles() -> Doubles:
-    return Doubles()
-
-
-@pytest.fixture
-def fast_settings() -> Settings:
-    return Settings(task_queue=f"sales-props-{uuid.uuid4().hex[:8]}")
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def fast_worker(
-    ts_env: WorkflowEnvironment,
-    fast_settings: Settings,
-    doubles: Doubles,
-    request: pytest.FixtureRequest,
-) -> AsyncIterator[Worker]:
-    async with (
-        Worker(
-            ts_env.client,
-            task_queue=fast_settings.task_queue,
-            workflows=[SaleWorkflow, CustomerSupportWorkflow],
-            activities=doubles.activities(),
-        ) as running,
-        watch(request.node, ts_env.client, fast_settings.task_queue),
-    ):
-        yield running
+__all__ = ["doubles", "fast_settings", "fast_worker"]
