@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import sys
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -14,6 +15,7 @@ from activities.calendar import public_holidays
 from activities.credit import check_credit
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities
+from activities.last_look import withdrawn_by
 from activities.qualification import QualificationActivities
 from activities.suppression import SuppressionActivities
 from privacy.keys import CodecSettingsError
@@ -23,6 +25,8 @@ from temporal_client import connect
 from workflows.sale.workflow import SaleWorkflow
 from workflows.support.workflow import CustomerSupportWorkflow
 from workflows.suppression.workflow import SuppressionWorkflow
+
+HEARTBEAT_THROTTLE = timedelta(seconds=1)
 
 
 def build_worker(
@@ -40,9 +44,12 @@ def build_worker(
     (the playbook simulation records emails instead of sending them).
     """
     suppression = SuppressionActivities(client)
-    email = email or EmailActivities(settings, suppression.lookup)
+    email = email or EmailActivities(settings, suppression.lookup, withdrawn_by(client))
     documents = DocumentActivities(settings)
     qualification = QualificationActivities(settings, suppression.lookup)
+    # Heartbeats reach the server every second, not at 80% of the timeout: a busy worker's
+    # sends keep their margin and a cancel (the sale ended) reaches a send within a second.
+    options.setdefault("max_heartbeat_throttle_interval", HEARTBEAT_THROTTLE)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

@@ -2,9 +2,11 @@
 
 Temporal delivers an activity at least once, so the Message-ID is derived from
 the sale and the step: a retry re-sends the same message and the receiving
-side can recognise it. The activity heartbeats while it works, so a worker that
-dies mid-send is noticed in seconds, and records "delivered" in its last
-heartbeat so that a retry after a crash does not send the message again. No
+side can recognise it. The activity heartbeats from its first moment and renders
+off the event loop, so a busy worker still beats and a dead one is noticed in
+seconds; it records "delivered" in its last heartbeat so that a retry after a
+crash does not send the message again, and an attempt the server gave up on while
+it was still sending is waited for by the retry (activities/deliveries.py). No
 email goes to an address on the opt-out list: that is checked here, at send time.
 """
 
@@ -23,7 +25,9 @@ from email_validator import EmailNotValidError, validate_email
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.deliveries import Deliveries
 from activities.heartbeat import heartbeating
+from activities.last_look import WITHDRAWN, Withdrawn
 from activities.rendering import make_environment, render
 from activities.smtp import deliver
 from privacy.redaction import redact
@@ -68,14 +72,21 @@ def checked_recipient(address: str) -> str:
 class EmailActivities:
     """Renders `templates/emails/<name>.*.j2` and sends through the configured SMTP server."""
 
-    def __init__(self, settings: Settings, suppression: SuppressionLookup | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        suppression: SuppressionLookup | None = None,
+        withdrawn: Withdrawn | None = None,
+    ) -> None:
         self._settings = settings
+        self._withdrawn = withdrawn
         self._env = make_environment(settings.templates_dir)
         self._suppression = suppression
         secret = settings.unsubscribe_secret
         self._secret = secret.get_secret_value() if secret else ""
         # With the codec on, the log says which sale and step, not to whom.
         self._shown: Callable[[str], str] = redact if settings.codec_on else str
+        self._deliveries = Deliveries()
 
     @activity.defn
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
@@ -86,20 +97,32 @@ class EmailActivities:
                 f"template name {request.template!r} is not a plain name like 'follow_up'",
                 type="TemplateError",
             )
-        subject, text, html = self._render(request)
-        message = self._message(request, to, subject, text, html)
-        mid = str(message["Message-ID"])
-        receipt = EmailReceipt(to=to, subject=subject, message_id=mid, sent_at=datetime.now(UTC))
-        if _delivered_before(mid):
-            activity.logger.info("%s (%s) was delivered by an earlier attempt", request.step, mid)
-            return receipt
-        for path in request.attachments:
-            await _attach(message, Path(path))
         async with heartbeating():
-            await self._refuse_if_suppressed(request, to)
-            await deliver(
-                message, sender=request.playbook.seller.email, to=to, settings=self._settings
+            subject, text, html = await asyncio.to_thread(self._render, request)
+            message = self._message(request, to, subject, text, html)
+            mid = str(message["Message-ID"])
+            receipt = EmailReceipt(
+                to=to, subject=subject, message_id=mid, sent_at=datetime.now(UTC)
             )
+            if _delivered_before(mid) or mid in self._deliveries:
+                activity.logger.info("%s (%s) was delivered before", request.step, mid)
+                return receipt
+            for path in request.attachments:
+                await _attach(message, Path(path))
+            await self._refuse_if_suppressed(request, to)
+            sent = await self._deliveries.once(
+                mid,
+                lambda: deliver(
+                    message,
+                    sender=request.playbook.seller.email,
+                    to=to,
+                    settings=self._settings,
+                    last_look=lambda: self._refuse_if_withdrawn(request),
+                ),
+            )
+        if not sent:
+            activity.logger.info("%s (%s) sent by an overlapping attempt", request.step, mid)
+            return receipt
         # The last heartbeat says so: a retry after this worker dies does not send it again.
         activity.heartbeat(DELIVERED, mid)
         activity.logger.info("sent %s (%s) to %s", request.step, mid, self._shown(to))
@@ -112,6 +135,14 @@ class EmailActivities:
         if status is not None and status.suppressed:
             raise ApplicationError(
                 f"not sent: {status.describe()}", type=SUPPRESSED, non_retryable=True
+            )
+
+    async def _refuse_if_withdrawn(self, request: EmailRequest) -> None:
+        if self._withdrawn is not None and await self._withdrawn(activity.info()):
+            raise ApplicationError(
+                f"not sent: {request.workflow_id} no longer wants {request.step}",
+                type=WITHDRAWN,
+                non_retryable=True,
             )
 
     def _unsubscribe(self, request: EmailRequest) -> dict[str, str]:

@@ -6,6 +6,7 @@ refused, mailbox full for good) is final and says what the server answered; a
 the pending activity in the Temporal UI.
 """
 
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -24,20 +25,32 @@ def _answer(code: int, message: str) -> str:
     return f"{code} {' '.join(message.split())}"
 
 
-async def deliver(message: EmailMessage, *, sender: str, to: str, settings: Settings) -> None:
-    """Send `message` to `to`; ApplicationError typed by what went wrong."""
+async def deliver(
+    message: EmailMessage,
+    *,
+    sender: str,
+    to: str,
+    settings: Settings,
+    last_look: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Send `message` to `to`; ApplicationError typed by what went wrong.
+
+    `last_look` runs once the connection is up (greeting, STARTTLS, login: the slow part)
+    and just before MAIL FROM, so that a send withdrawn meanwhile can still stop.
+    """
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        start_tls=settings.smtp_starttls,
+        timeout=30,
+    )
     try:
-        await aiosmtplib.send(
-            message,
-            sender=sender,
-            recipients=[to],
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            start_tls=settings.smtp_starttls,
-            timeout=30,
-        )
+        async with client:
+            if last_look is not None:
+                await last_look()
+            await client.send_message(message, sender=sender, recipients=[to])
     except aiosmtplib.SMTPRecipientsRefused as err:
         answers = "; ".join(_answer(r.code, r.message) for r in err.recipients)
         final = all(refused.code >= 500 for refused in err.recipients)

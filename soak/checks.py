@@ -2,7 +2,9 @@
 
 Emails are checked against what arrived at the SMTP server, transaction by transaction:
 every email a sale recorded arrived, nothing arrived that no sale recorded, no step went
-out under two Message-IDs, none started after the sale recorded an opt-out or its loss,
+out under two Message-IDs, none was decided after the sale recorded an opt-out or its loss
+(one already in flight then, scheduled before it, is counted apart: it was recorded, and its
+last look asked the server just before SMTP),
 and a Message-ID seen twice is a retry that a fault explains (a worker killed before it
 could record the delivery, the SMTP server stopped mid-transaction); a receiving mailbox
 keeps such a retry once, as `devstack.mailbox` does. Events are counted by `event_id`:
@@ -106,6 +108,8 @@ def email_section(runs: list[SaleRun], arrivals: list[Arrival], faults: list[Fau
     unrecorded: list[str] = []
     two_ids: list[str] = []
     late: list[str] = []
+    in_flight: list[str] = []
+    after_cancel: list[float] = []
     explained: list[str] = []
     unexplained: list[str] = []
     unread = [run.workflow_id for run in runs if run.state is None]
@@ -146,13 +150,10 @@ def email_section(runs: list[SaleRun], arrivals: list[Arrival], faults: list[Fau
                 why = repeat_cause(times, faults)
                 text = f"{message_id} x{count}" + (f" ({why})" if why else "")
                 (explained if why else unexplained).append(text)
-        ended = ended_at(run)
-        if ended is not None:
-            late += [
-                f"{run.workflow_id}: {a.step} began {a.began - ended:+.2f} s after it ended"
-                for a in by_sale[run.workflow_id]
-                if a.began > ended
-            ]
+        ends = after_the_end(run, by_sale[run.workflow_id])
+        late += ends.decided
+        in_flight += ends.in_flight
+        after_cancel += [gap for gap in ends.after_cancel if gap > 0]
     stray_sales = [a.message_id for a in arrivals if a.workflow_id not in known]
     unique = len({a.message_id for a in arrivals})
     section.add("recorded by the sales (state queries)", recorded_total)
@@ -174,8 +175,47 @@ def email_section(runs: list[SaleRun], arrivals: list[Arrival], faults: list[Fau
         None,
         explained,
     )
-    section.invariant("emails begun after an opt-out or after LOST", late)
+    section.invariant("emails decided after an opt-out or after LOST", late)
+    section.add(
+        "emails in flight at an opt-out or LOST (scheduled before it; recorded)",
+        len(in_flight),
+        None,
+        in_flight,
+    )
+    latest = f" (latest {max(after_cancel):+.3f} s)" if after_cancel else ""
+    section.add(
+        "of those, begun after the server had the sale's cancel", f"{len(after_cancel)}{latest}"
+    )
     return section
+
+
+@dataclass
+class AfterTheEnd:
+    """A lost sale's emails that began after its end: decided after it, or in flight then."""
+
+    decided: list[str] = field(default_factory=list)
+    in_flight: list[str] = field(default_factory=list)
+    after_cancel: list[float] = field(default_factory=list)  # SMTP start less the cancel
+
+
+def after_the_end(run: SaleRun, arrivals: list[Arrival]) -> AfterTheEnd:
+    found = AfterTheEnd()
+    ended = ended_at(run)
+    for arrival in arrivals if ended is not None else []:
+        if ended is None or arrival.began <= ended:
+            continue
+        gap = arrival.began - ended
+        text = f"{run.workflow_id}: {arrival.step} began {gap:+.2f} s after it ended"
+        send = run.sends.get(f"{run.workflow_id} {arrival.step}")
+        if send is None or send.scheduled_at >= ended:
+            found.decided.append(text)
+            continue
+        cancel = send.cancel_requested_at
+        when = f"{arrival.began - cancel:+.3f} s from the cancel" if cancel else "no cancel yet"
+        found.in_flight.append(f"{text}, scheduled {send.scheduled_at - ended:+.2f} s, {when}")
+        if cancel is not None:
+            found.after_cancel.append(arrival.began - cancel)
+    return found
 
 
 def repeat_cause(arrivals: list[Arrival], faults: list[Fault]) -> str | None:

@@ -10,10 +10,12 @@ import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import (
     Client,
     WorkflowFailureError,
@@ -49,6 +51,14 @@ class Sent:
 
 
 @dataclass
+class EmailSend:
+    """One email activity in a history: when the workflow scheduled it and asked to cancel it."""
+
+    scheduled_at: float  # time.time() on the server's clock
+    cancel_requested_at: float | None = None
+
+
+@dataclass
 class SaleRun:
     """One sale as driven and as read back."""
 
@@ -65,6 +75,7 @@ class SaleRun:
     task_failures: Counter[str] = field(default_factory=Counter)
     task_timeouts: int = 0
     nondeterminism: list[str] = field(default_factory=list)
+    sends: dict[str, EmailSend] = field(default_factory=dict)  # by "workflow id step"
 
     @property
     def support_id(self) -> str:
@@ -215,9 +226,11 @@ class Driver:
         return None
 
     async def scan_history(self, run: SaleRun, handle: WorkflowHandle[Any, Any]) -> None:
+        by_event: dict[int, EmailSend] = {}
         try:
             async with self.rpc:
                 async for event in handle.fetch_history_events():
+                    await self._note_send(run, handle.id, event, by_event)
                     if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
                         run.task_timeouts += 1
                     if event.event_type != EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
@@ -229,3 +242,21 @@ class Driver:
                         run.nondeterminism.append(f"{handle.id} event {event.event_id}: {message}")
         except RPCError as err:
             run.read_errors.append(f"{handle.id} history: {err}")
+
+    async def _note_send(
+        self, run: SaleRun, workflow_id: str, event: HistoryEvent, by_event: dict[int, EmailSend]
+    ) -> None:
+        """Email activities by step (their summary, `email: <step>`), to tell in-flight sends."""
+        at = event.event_time.ToDatetime(UTC).timestamp()
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            scheduled = event.activity_task_scheduled_event_attributes
+            if scheduled.activity_type.name != "send_email":
+                return
+            [summary] = await self.client.data_converter.decode([event.user_metadata.summary])
+            step = str(summary).removeprefix("email: ")
+            run.sends[f"{workflow_id} {step}"] = by_event[event.event_id] = EmailSend(at)
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
+            asked = event.activity_task_cancel_requested_event_attributes
+            send = by_event.get(asked.scheduled_event_id)
+            if send is not None:
+                send.cancel_requested_at = at

@@ -120,8 +120,8 @@ class Inbox(Message):
 class SmtpServer:
     """An aiosmtpd controller on a free loopback port with an `Inbox` handler."""
 
-    def __init__(self) -> None:
-        self.inbox = Inbox()
+    def __init__(self, inbox: Inbox | None = None) -> None:
+        self.inbox = inbox or Inbox()
         self.port = free_port()
         self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
 

@@ -21,9 +21,11 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import EmailRecord
 
 # Heartbeats every second: a worker killed mid-send is noticed within seconds and the
-# email retried elsewhere, instead of waiting out a long timeout.
+# email retried elsewhere, instead of waiting out a long timeout. The margin is wide
+# because an attempt the server gives up on may still be sending: a busy worker's
+# event loop can stall for seconds, and every spurious timeout risks a second copy.
 ACTIVITY_TIMEOUT = timedelta(minutes=1)
-HEARTBEAT_TIMEOUT = timedelta(seconds=5)
+HEARTBEAT_TIMEOUT = timedelta(seconds=15)
 # SMTP down, a template being fixed, storage not mounted: retried without end, so
 # a sale waits rather than fails; the error stays visible on the pending activity.
 EMAIL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10))

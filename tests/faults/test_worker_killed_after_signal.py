@@ -48,9 +48,9 @@ from tests.workflows.helpers import (
 
 STEP = "contract_v1"
 AFTER_SIGNAL, MID_RENDER, MID_SEND = "right-after-the-signal", "mid-render", "mid-send"
-# Recovery takes about 10 s (the dead worker's sticky queue times out, the email activity's
-# heartbeat within 5 s): three times that is plenty.
-RECOVERY = 30.0
+# Recovery takes 10-20 s (the dead worker's sticky queue times out, the email activity's
+# heartbeat timeout is 15 s): well over twice that.
+RECOVERY = 45.0
 
 
 @dataclass
