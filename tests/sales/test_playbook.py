@@ -402,3 +402,11 @@ def test_a_required_field_that_no_lead_has_is_refused(tmp_path: Path) -> None:
 def test_a_playbook_name_that_could_leave_the_folder_is_refused() -> None:
     with pytest.raises(PlaybookError, match=r"^'\.\./default' is not a playbook name"):
         load_playbook(ROOT / "playbooks", "../default")
+
+
+def test_an_unknown_currency_is_refused_listing_the_known_ones(tmp_path: Path) -> None:
+    path = variant(tmp_path, "default", ('currency = "EUR"', 'currency = "EURO"'))
+    assert refusal(path) == (
+        f"{path}: currency: unknown currency 'EURO'; known: AUD, BHD, CAD, CHF, CNY, CZK, DKK,"
+        " EUR, GBP, HUF, INR, ISK, JOD, JPY, KRW, KWD, NOK, OMR, PLN, SEK, TND, USD"
+    )
