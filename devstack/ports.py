@@ -10,6 +10,13 @@ from settings import Settings
 HOST = "127.0.0.1"
 
 
+def free_port() -> int:
+    """A port nothing listens on now (the OS's pick), for parts started by tests and the soak."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass(frozen=True)
 class Port:
     """A port the stack listens on, with what it is for and the variable that moves it."""

@@ -20,6 +20,8 @@ import time
 
 from temporalio.client import Client
 
+from devstack.parts import DevServer, WorkerProcess
+from devstack.ports import HOST
 from privacy.converter import data_converter
 from sales.stages import SalesStage
 from settings import Settings
@@ -42,14 +44,7 @@ from soak.report import (
     shown,
     write_details,
 )
-from soak.stack import (
-    HOST,
-    DevServer,
-    Inbox,
-    SmtpServer,
-    WorkerProcess,
-    cpu_seconds,
-)
+from soak.stack import Inbox, SmtpServer, cpu_seconds
 
 TASK_QUEUE = "soak"
 
@@ -101,15 +96,15 @@ async def soak(args: argparse.Namespace) -> int:
             task_queue=TASK_QUEUE,
             documents_dir=DATA / "documents",
         )
-        worker = WorkerProcess(server.address, settings, DATA / "worker.log", dict(os.environ))
+        worker = WorkerProcess(server.address, settings, DATA / "worker.log", stop_timeout=10)
         worker.start()
         client = await Client.connect(server.address, data_converter=data_converter(settings))
         plans = plan_sales(args.sales, args.seed, args.wait, settings)
         console.print(
             f"soak: {args.sales} sales, seed {args.seed}, wait unit {args.wait:g} s, deadline "
             f"{args.minutes:g} min; dev server {server.address} (ready in {ready:.1f} s), "
-            f"SMTP {HOST}:{smtp.port}\n      worker log {shown(worker.log)}, server log "
-            f"{shown(DATA / 'temporal.log')}"
+            f"SMTP {HOST}:{smtp.port}\n      worker log {shown(worker.log_path)}, server log "
+            f"{shown(server.log_path)}"
         )
         driver = Driver(
             client,
@@ -156,7 +151,7 @@ async def soak(args: argparse.Namespace) -> int:
             outcome_section(runs),
             email_section(runs, arrivals, faults),
             event_section(runs),
-            determinism_section(runs, nondeterminism_in(worker.log)),
+            determinism_section(runs, nondeterminism_in(worker.log_path)),
             parts_section(worker, server),
         ]
         header(args, runs, len(plans), began, sales_over, faults, len(late))
@@ -169,12 +164,12 @@ async def soak(args: argparse.Namespace) -> int:
             "  CPU seconds: "
             + ", ".join(f"{part} {used:.0f}" for part, used in cpu.items() if used is not None)
         )
-        return print_sections(sections, worker.log)
+        return print_sections(sections, worker.log_path)
     finally:
         if worker is not None:
             worker.stop()
         smtp.stop()
-        server.stop()
+        server.kill(timeout=10)
 
 
 def parts_section(worker: WorkerProcess, server: DevServer) -> Section:

@@ -1,17 +1,13 @@
-"""The real parts a soak run starts, breaks and mends: a dev server, an SMTP server, a worker.
+"""The SMTP server of a soak run, and the CPU its parts used (the dev server and the worker,
+which it kills and starts again, are `devstack.parts`, as the fault tests use them).
 
-The dev server is started as `make run` starts it (`devstack.services.server_command`: the
-same flags, pragmas and search attributes), on ports of its own and a fresh database under
-`.data/soak/`. The SMTP server is aiosmtpd in this process, recording every transaction
-(the Message-ID, when its MAIL command came, when its DATA ended), so that a repeat is seen
-even where a receiving mailbox would keep one copy. The worker is `worker.py`, as ops run it,
-its output in `.data/soak/worker.log`; it can be killed with SIGKILL and started again.
+The SMTP server is aiosmtpd in this process, recording every transaction (the Message-ID,
+when its MAIL command came, when its DATA ended), so that a repeat is seen even where a
+receiving mailbox would keep one copy.
 """
 
 import asyncio
 import os
-import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -21,20 +17,11 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from devstack.processes import Child, start_child, stop_child
-from devstack.services import server_command, temporal_binary, wait_until_ready
-from settings import Settings
+from devstack.ports import HOST, free_port
+from devstack.processes import Child
 
-HOST = "127.0.0.1"
-SERVER_READY = 60.0
 # Local parts the SMTP server refuses for good at RCPT, as a real server does an unknown box.
 REFUSED_PREFIX = "refused-"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -136,62 +123,6 @@ class SmtpServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
-
-
-class DevServer:
-    """`temporal server start-dev` on `<data_dir>/temporal.db`, the search attributes registered."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.settings = Settings(data_dir=data_dir, temporal_port=free_port(), ui_port=free_port())
-        self.child: Child | None = None
-
-    @property
-    def address(self) -> str:
-        return self.settings.temporal_address
-
-    async def start(self) -> float:
-        command = [*server_command(self.settings, temporal_binary()), "--headless"]
-        log = self.settings.data_dir / "temporal.log"
-        self.child = start_child("Temporal dev server", command, log)
-        return await asyncio.to_thread(wait_until_ready, self.child, self.settings, SERVER_READY)
-
-    def stop(self) -> None:
-        stop_child(self.child, timeout=10)
-
-
-class WorkerProcess:
-    """`python worker.py` on the soak's server, task queue, SMTP port and documents folder."""
-
-    def __init__(self, address: str, settings: Settings, log: Path, environ: dict[str, str]):
-        self.log = log
-        self.env = {
-            **{k: v for k, v in environ.items() if not k.startswith("TEMPORAL_")},
-            "TEMPORAL_ADDRESS": address,
-            "SALESFLOW_TASK_QUEUE": settings.task_queue,
-            "SALESFLOW_SMTP_HOST": settings.smtp_host,
-            "SALESFLOW_SMTP_PORT": str(settings.smtp_port),
-            "SALESFLOW_DOCUMENTS_DIR": str(settings.documents_dir),
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.child: Child | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.child = start_child("worker", [sys.executable, "worker.py"], self.log, self.env)
-        self.starts += 1
-
-    @property
-    def running(self) -> bool:
-        return self.child is not None and self.child.process.poll() is None
-
-    async def kill(self) -> None:
-        """SIGKILL, as the OOM killer or a lost machine does; waits until it is gone."""
-        assert self.child is not None
-        self.child.process.kill()
-        await asyncio.to_thread(self.child.process.wait)
-
-    def stop(self) -> None:
-        stop_child(self.child, timeout=10)
 
 
 def cpu_seconds(child: Child | None) -> float | None:

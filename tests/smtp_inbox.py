@@ -2,7 +2,6 @@
 
 import asyncio
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +11,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+
+from devstack.ports import free_port
 
 BLOCK_TAG = re.compile(r"</?(?:br|p|li|ul|ol|td|th|tr|table|h[1-6]|div|main|body)\b[^>]*>", re.I)
 
@@ -43,12 +44,6 @@ def readable(message: EmailMessage) -> tuple[str, str]:
 def subject_of(message: EmailMessage) -> str:
     """The subject as a mail client shows it: a long one is folded over lines in the header."""
     return re.sub(r"\r?\n(?=[ \t])", "", str(message["Subject"]))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Inbox(Message):

@@ -11,10 +11,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from devstack.mailbox import LocalMailbox, maildir_count
+from devstack.ports import free_port
 from devstack.services import OptOuts
 from sales.stages import LostReason
 from settings import Settings
-from tests.smtp_inbox import free_port
 from tests.workflows.helpers import new_lead, start, wait_for
 from workflows.suppression.calls import status_of
 

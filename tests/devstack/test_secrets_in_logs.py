@@ -18,10 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.ports import free_port
 from devstack.services import DEV_CODEC_KEYS, DEV_CODEC_TOKEN
 from gateway.signatures import HEADER, sign
 from settings import ROOT
-from tests.smtp_inbox import free_port
 
 READY = "salesflow is running"
 START_TIMEOUT = 150.0

@@ -1,17 +1,11 @@
-"""Real parts a fault test starts, stops and restarts itself.
-
-A dev server of its own on a SQLite file, started with the command `make run` uses
-(`devstack.services.server_command`: the same flags, search attributes and pragmas),
-and `worker.py` as a subprocess, as ops run it. Each is stopped by its own process id
-in a `finally`, so a failing test leaves nothing running.
+"""What fault tests share: the parts they break (`devstack.parts`: a dev server of its own on
+a SQLite file, `worker.py` as a subprocess), stopped whatever happens so that a failing test
+leaves nothing running; a mailbox that holds a message; polling for what a sale shows.
 """
 
 import asyncio
 import email
 import email.message
-import os
-import signal
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -21,124 +15,13 @@ from typing import Any, TypeVar
 
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.api.workflow.v1 import PendingActivityInfo
-from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.client import WorkflowHandle
 
 from devstack.mailbox import LocalMailbox
-from devstack.processes import Child, log_tail, start_child, stop_child
-from devstack.services import server_command, temporal_binary, wait_until_ready
-from settings import Settings
-from tests.smtp_inbox import free_port
+from devstack.parts import DevServer, WorkerProcess
 
 T = TypeVar("T")
 SERVER_READY = 60.0
-
-
-class DevServer:
-    """`temporal server start-dev` on `<data_dir>/temporal.db`, on ports of its own.
-
-    Stopped and started again, it serves the same database on the same port, so clients and
-    workers that were connected reconnect by themselves.
-    """
-
-    def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.settings = Settings(data_dir=data_dir, temporal_port=free_port(), ui_port=free_port())
-        self.child: Child | None = None
-
-    @property
-    def address(self) -> str:
-        return self.settings.temporal_address
-
-    async def start(self) -> float:
-        """Start the server and wait until it serves the namespace; the seconds that took."""
-        assert self.child is None or self.child.process.poll() is not None, "already running"
-        command = [*server_command(self.settings, temporal_binary()), "--headless"]
-        self.child = start_child("Temporal dev server", command, self.settings.data_dir / "log")
-        return await asyncio.to_thread(wait_until_ready, self.child, self.settings, SERVER_READY)
-
-    async def stop(self, *, crash: bool = False) -> int:
-        """Stop the server and wait until it is gone; its exit status.
-
-        SIGTERM, as Ctrl-C in `make run` does, or with `crash` SIGKILL: no clean shutdown,
-        whatever SQLite had not checkpointed is only in its write-ahead log.
-        """
-        assert self.child is not None
-        if crash:
-            self.child.process.kill()
-            await asyncio.to_thread(self.child.process.wait)
-        else:
-            await asyncio.to_thread(stop_child, self.child)
-        status = self.child.process.returncode
-        assert status is not None
-        return status
-
-    def kill(self) -> None:
-        """Whatever state it is in: for clean-up."""
-        stop_child(self.child, timeout=5)
-
-    def log(self) -> str:
-        return log_tail(self.child.log, 0, 40) if self.child else ""
-
-    async def client(self) -> Client:
-        return await Client.connect(self.address, data_converter=pydantic_data_converter)
-
-
-class WorkerProcess:
-    """`python worker.py` against `address`, with `settings`' task queue, SMTP port and folders.
-
-    `module` runs another entry point instead (`python -m module`), with `env` added.
-    """
-
-    def __init__(
-        self,
-        address: str,
-        settings: Settings,
-        log: Path,
-        *,
-        module: str | None = None,
-        env: dict[str, str] | None = None,
-    ) -> None:
-        self.address = address
-        self.settings = settings
-        self.log_path = log
-        self.command = [sys.executable, *(["-m", module] if module else ["worker.py"])]
-        self.extra_env = env or {}
-        self.child: Child | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "TEMPORAL_ADDRESS": self.address,
-            "SALESFLOW_TASK_QUEUE": self.settings.task_queue,
-            "SALESFLOW_SMTP_HOST": self.settings.smtp_host,
-            "SALESFLOW_SMTP_PORT": str(self.settings.smtp_port),
-            "SALESFLOW_DOCUMENTS_DIR": str(self.settings.documents_dir),
-            "PYTHONUNBUFFERED": "1",
-            **self.extra_env,
-        }
-        self.child = start_child("worker", self.command, self.log_path, env)
-
-    @property
-    def running(self) -> bool:
-        return self.child is not None and self.child.process.poll() is None
-
-    async def kill(self) -> None:
-        """SIGKILL, as the OOM killer or a lost machine does; waits until it is gone."""
-        assert self.child is not None
-        self.child.process.kill()
-        await asyncio.to_thread(self.child.process.wait)
-
-    def freeze(self) -> None:
-        """SIGSTOP: the worker does nothing more, not even answer, until killed."""
-        assert self.child is not None
-        self.child.process.send_signal(signal.SIGSTOP)
-
-    def stop(self) -> None:
-        stop_child(self.child, timeout=5)
-
-    def log(self) -> str:
-        return log_tail(self.log_path, 0, 40)
 
 
 @contextmanager

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
 
+from devstack.parts import DevServer, WorkerProcess
 from sales.policies import ContactCadence
 from sales.stages import SalesStage
 from sales.state import SaleOutcome, SaleState
 from settings import Settings
-from tests.faults.stack import DevServer, WorkerProcess, cleaned_up, eventually, message_ids
+from tests.faults.stack import cleaned_up, eventually, message_ids
 from tests.smtp_inbox import SmtpServer
 from tests.stall_report import watch
 from tests.workflows.helpers import (
@@ -59,7 +61,7 @@ async def test_sales_go_on_after_the_server_restarts_on_the_same_database(
     worker = WorkerProcess(server.address, settings, tmp_path / "worker.log")
     with cleaned_up(worker, server):
         await server.start()
-        client = await server.client()
+        client = await Client.connect(server.address, data_converter=pydantic_data_converter)
         async with watch(request.node, client, settings.task_queue):
             worker.start()
 

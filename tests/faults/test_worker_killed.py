@@ -15,8 +15,9 @@ from aiosmtpd.controller import Controller
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.mailbox import LocalMailbox, maildir_count
+from devstack.parts import worker_environment
+from devstack.ports import free_port
 from settings import ROOT, Settings
-from tests.smtp_inbox import free_port
 from tests.workflows.helpers import new_lead, start, wait_for
 
 
@@ -39,13 +40,8 @@ class HeldMailbox(LocalMailbox):
 
 
 async def spawn_worker(env: WorkflowEnvironment, settings: Settings) -> asyncio.subprocess.Process:
-    environment = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "SALESFLOW_TASK_QUEUE": settings.task_queue,
-        "SALESFLOW_SMTP_PORT": str(settings.smtp_port),
-        "SALESFLOW_DOCUMENTS_DIR": str(settings.documents_dir),
-    }
+    address = env.client.service_client.config.target_host
+    environment = {**os.environ, **worker_environment(address, settings)}
     return await asyncio.create_subprocess_exec(
         sys.executable, "worker.py", cwd=ROOT, env=environment,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,

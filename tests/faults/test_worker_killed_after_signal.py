@@ -25,17 +25,17 @@ from aiosmtpd.controller import Controller
 from temporalio.testing import WorkflowEnvironment
 
 from activities.email import message_id
+from devstack.parts import WorkerProcess
+from devstack.ports import free_port
 from sales.state import EmailRecord
 from settings import Settings
 from tests.faults.render_held_worker import MARKER
 from tests.faults.stack import (
     HeldMailbox,
-    WorkerProcess,
     cleaned_up,
     eventually,
     pending_activities,
 )
-from tests.smtp_inbox import free_port
 from tests.stall_report import watch
 from tests.workflows.helpers import (
     default_playbook,

@@ -13,10 +13,10 @@ import uvicorn
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
+from devstack.ports import free_port
 from gateway.app import create_app
 from gateway.signatures import HEADER, Verifier, sign
 from settings import Settings
-from tests.smtp_inbox import free_port
 
 SECRETS = ["old-secret-still-valid", "current-secret"]
 

@@ -19,6 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from devstack.ports import free_port
 from gateway.app import create_app
 from gateway.codec_auth import COOKIE
 from gateway.signatures import Verifier
@@ -28,7 +29,6 @@ from settings import Settings
 from tests.gateway.conftest import SECRETS, Gateway
 from tests.privacy.keys import CODEC_TOKEN, NEW, OLD
 from tests.privacy.server import KEYS, payloads_in, protected, protected_server, raw_history
-from tests.smtp_inbox import free_port
 from tests.workflows.helpers import sent, wait_for
 from worker import build_worker
 

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
+from devstack.ports import free_port
 from devstack.services import codec_endpoint
 from gateway.app import create_app
 from gateway.signatures import Verifier
@@ -20,7 +21,6 @@ from temporal_client import start_sale
 from tests.gateway.conftest import SECRETS
 from tests.privacy.keys import CODEC_TOKEN
 from tests.privacy.server import protected, protected_server
-from tests.smtp_inbox import free_port
 from tests.workflows.helpers import playbook_named
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
