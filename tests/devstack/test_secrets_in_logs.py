@@ -24,6 +24,7 @@ from gateway.signatures import HEADER, sign
 from settings import ROOT
 
 READY = "salesflow is running"
+BANNER_END = "Ctrl-C stops everything."  # the banner's last line: all of it has been read
 START_TIMEOUT = 150.0
 SMTP_PASSWORD = f"smtp-password-{secrets.token_hex(12)}"
 LEAD = {
@@ -151,6 +152,7 @@ def lead_data(leads: list[dict[str, str]]) -> list[str]:
 @pytest.mark.timeout(300)
 def test_no_secret_and_no_lead_data_in_any_log_of_the_running_stack(stack: Stack) -> None:
     stack.wait_for_output(READY, START_TIMEOUT)
+    stack.wait_for_output(BANNER_END, 10.0)
     banner = "".join(stack.stdout)
     assert f"{stack.gateway}/v1/codec/login" in banner  # where to sign in to see the data
     assert "starter.py status sale-lead-" in banner  # the examples' ids name nobody
