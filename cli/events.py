@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
-from temporalio.client import WorkflowUpdateStage as Stage
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -18,6 +17,7 @@ from sales.catalog import load_catalog
 from sales.errors import describe
 from sales.events import NeedsIdentified, RevisionRequested
 from sales.money import format_money
+from seller_commands import send_command
 from settings import Settings
 from workflows.messages import Message
 from workflows.sale import api as sale_api
@@ -95,12 +95,7 @@ async def cmd_signal(client: Client, settings: Settings, args: argparse.Namespac
 async def _command(handle: Any, event: str, payload: dict[str, Any], *, as_json: bool) -> int:
     """A seller command as an update: accepted (applied or kept) or refused with the reason."""
     try:
-        update = await asyncio.wait_for(
-            handle.start_update(
-                event, payload, wait_for_stage=Stage.ACCEPTED, result_type=sale_api.CommandAnswer
-            ),
-            timeout=ACCEPT_TIMEOUT,
-        )
+        update = await asyncio.wait_for(send_command(handle, event, payload), ACCEPT_TIMEOUT)
         answer: sale_api.CommandAnswer = await asyncio.wait_for(
             update.result(), timeout=APPLY_TIMEOUT
         )

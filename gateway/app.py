@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -26,6 +26,7 @@ from sales.events import NeedsIdentified, RevisionRequested
 from sales.lead import LEAD_ID_PATTERN, Lead, lead_id_context
 from sales.playbook import PlaybookError, load_playbook
 from sales.unsubscribe import read_unsubscribe_token
+from seller_commands import send_command
 from settings import Settings
 from temporal_client import start_sale
 from workflows.messages import Message
@@ -141,11 +142,12 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
         handle = client.get_workflow_handle(workflow_id)
         try:
             if message.command and sale_api.MESSAGES.get(event) is message:
-                update = await handle.execute_update(
-                    event, payload, result_type=sale_api.CommandAnswer,
+                update = await send_command(
+                    handle, event, payload, wait_for_stage=WorkflowUpdateStage.COMPLETED,
                     rpc_timeout=_seconds(COMMAND_TIMEOUT_SECONDS),
                 )  # fmt: skip
-                return JSONResponse(update.model_dump(), status_code=200)
+                answer = await update.result()
+                return JSONResponse(answer.model_dump(), status_code=200)
             await handle.signal(event, payload)
         except WorkflowUpdateFailedError as error:
             cause = error.cause

@@ -1,0 +1,45 @@
+"""Sending a seller command (an update) to a sale: shared by the starter and the gateway."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import WorkflowHandle, WorkflowUpdateHandle, WorkflowUpdateStage
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows.sale.api import CommandAnswer
+
+# The server drops an update whose workflow task then failed (an UnhandledCommand when a
+# signal came in as the task completed, say) and answers FAILED_PRECONDITION: send it again.
+TRIES = 5
+PAUSE = 0.5  # seconds, times the try: the workflow task's retry comes within a second or two
+
+
+async def send_command(
+    handle: WorkflowHandle[Any, Any],
+    name: str,
+    payload: object,
+    *,
+    wait_for_stage: WorkflowUpdateStage = WorkflowUpdateStage.ACCEPTED,
+    rpc_timeout: timedelta | None = None,
+) -> WorkflowUpdateHandle[CommandAnswer]:
+    """The command once the sale took it (accepted, or completed if asked); sent again, under one
+    update id, while the server dropped it for a failed workflow task. Other errors raise."""
+    update_id = str(uuid.uuid4())  # one id for every try: the server never runs it twice
+    attempt = 1
+    while True:
+        try:
+            return await handle.start_update(
+                name,
+                payload,
+                id=update_id,
+                wait_for_stage=wait_for_stage,
+                result_type=CommandAnswer,
+                rpc_timeout=rpc_timeout,
+            )
+        except RPCError as error:
+            if error.status is not RPCStatusCode.FAILED_PRECONDITION or attempt == TRIES:
+                raise
+        await asyncio.sleep(PAUSE * attempt)
+        attempt += 1
