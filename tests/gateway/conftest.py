@@ -4,6 +4,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx
 import pytest_asyncio
 import uvicorn
 from pydantic import SecretStr
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.ports import free_port
@@ -48,6 +50,25 @@ class Gateway:
         return await self.http.get(path, headers=headers)
 
 
+@asynccontextmanager
+async def served_gateway(settings: Settings, client: Client) -> AsyncIterator[Gateway]:
+    """The gateway app served by uvicorn on a free port, until the block ends."""
+    app = create_app(settings, client, Verifier(SECRETS))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    for _ in range(500):  # up in well under a second
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            yield Gateway(http, settings)
+    finally:
+        server.should_exit = True
+        await serving
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def gateway(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Gateway]:
     own = settings.model_copy(
@@ -56,15 +77,5 @@ async def gateway(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator
             "gateway_max_body_bytes": 64 * 1024,
         }
     )
-    app = create_app(own, env.client, Verifier(SECRETS))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(500):  # up in well under a second
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-        yield Gateway(http, own)
-    server.should_exit = True
-    await serving
+    async with served_gateway(own, env.client) as served:
+        yield served

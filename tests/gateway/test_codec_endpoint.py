@@ -1,7 +1,6 @@
 """The codec endpoint the Temporal UI calls, served for real: it decodes what the server holds,
 for those with a codec token only, and answers the UI's origin only."""
 
-import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -11,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
@@ -19,14 +17,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from devstack.ports import free_port
 from gateway.app import create_app
 from gateway.codec_auth import COOKIE
 from gateway.signatures import Verifier
 from privacy.codec import ENCODING, KEY_ID, AesGcmCodec
 from privacy.keys import parse_key_ring
 from settings import Settings
-from tests.gateway.conftest import SECRETS, Gateway
+from tests.gateway.conftest import SECRETS, Gateway, served_gateway
 from tests.privacy.keys import CODEC_TOKEN, NEW, OLD
 from tests.privacy.server import KEYS, payloads_in, protected, protected_server, raw_history
 from tests.workflows.helpers import sent, wait_for
@@ -57,18 +54,8 @@ def codec_settings(settings: Settings) -> Settings:
 async def codec_gateway(
     protected_env: WorkflowEnvironment, codec_settings: Settings
 ) -> AsyncIterator[Gateway]:
-    app = create_app(codec_settings, protected_env.client, Verifier(SECRETS))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(500):  # up in well under a second
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-        yield Gateway(http, codec_settings)
-    server.should_exit = True
-    await serving
+    async with served_gateway(codec_settings, protected_env.client) as served:
+        yield served
 
 
 @pytest_asyncio.fixture(loop_scope="session")
