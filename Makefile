@@ -35,10 +35,8 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-# Two pytest workers, each with its own dev servers and SMTP: the suite mostly waits on servers
-# and timers, so two halve it (about 4.3 min against 7.6 on 2 cores).
 test: venv lint
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q
 
 bench: venv
 	$(PY) bench.py
