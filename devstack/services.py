@@ -3,6 +3,7 @@
 import logging
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 NAMESPACE = "default"
 EXAMPLE_LEADS = Path("examples") / "convention-leads.csv"
 SERVER_READY_TIMEOUT = 60.0
+GATEWAY_READY_TIMEOUT = 30.0
 STARTER_TIMEOUT = 120.0
 MAILDIR_SUBFOLDERS = ("tmp", "new", "cur")
 # Development codec keys and the codec endpoint's token, under the data folder.
@@ -122,21 +124,37 @@ def server_answers(settings: Settings) -> bool:
 
 def wait_until_ready(server: Child, settings: Settings, timeout: float) -> float:
     """Wait until the dev server answers; returns the seconds it took, or raises StackError."""
+    where = f"{HOST}:{settings.temporal_port}"
+    return wait_until_answering(server, lambda: server_answers(settings), where, timeout)
+
+
+def gateway_listens(settings: Settings) -> bool:
+    """Whether the gateway accepts connections (it answers every request once it does)."""
+    try:
+        with socket.create_connection((HOST, settings.gateway_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until_answering(
+    child: Child, answers: Callable[[], bool], where: str, timeout: float
+) -> float:
+    """Wait until `answers()`; the seconds it took, or StackError if the child exits or is late."""
     start = time.monotonic()
     while True:
-        status = server.process.poll()
+        status = child.process.poll()
         if status is not None:
             raise StackError(
-                f"the Temporal dev server exited during start-up ({describe_status(status)}); "
-                f"last lines of {shown(server.log)}:\n{log_tail(server.log, server.log_offset)}"
+                f"the {child.name} exited during start-up ({describe_status(status)}); "
+                f"last lines of {shown(child.log)}:\n{log_tail(child.log, child.log_offset)}"
             )
-        if server_answers(settings):
+        if answers():
             return time.monotonic() - start
         if time.monotonic() - start > timeout:
             raise StackError(
-                f"the Temporal dev server did not answer on {HOST}:{settings.temporal_port} "
-                f"within {timeout:.0f}s; last lines of {shown(server.log)}:\n"
-                f"{log_tail(server.log, server.log_offset)}"
+                f"the {child.name} did not answer on {where} within {timeout:.0f}s; "
+                f"last lines of {shown(child.log)}:\n{log_tail(child.log, child.log_offset)}"
             )
         time.sleep(POLL_INTERVAL)
 

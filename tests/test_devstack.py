@@ -14,16 +14,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
-from devstack.ports import Port, port_problems
+from devstack.ports import Port, free_port, port_problems
 from devstack.services import prepare_maildir, server_command, temporal_binary
 from settings import ROOT, Settings
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
