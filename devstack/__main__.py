@@ -9,7 +9,6 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from functools import partial
 
 from aiosmtpd.controller import Controller
 from rich.console import Console
@@ -33,13 +32,12 @@ from devstack.services import (
     SERVER_READY_TIMEOUT,
     StackError,
     child_env,
-    gateway_listens,
     run_starter,
     start_gateway,
     start_server,
     start_smtp,
     start_worker,
-    wait_until_answering,
+    wait_until_gateway_listens,
     wait_until_ready,
     with_development_secrets,
 )
@@ -91,9 +89,7 @@ def start_stack(stack: Stack, settings: Settings, console: Console) -> dict[str,
         what = "timed out" if status == -1 else f"ended with {describe_status(status)}"
         console.print(f"[yellow]  starter.py import {what}; the stack keeps running[/]")
     # The banner invites webhooks: it comes only once the gateway takes connections.
-    where = f"{HOST}:{settings.gateway_port}"
-    listens = partial(gateway_listens, settings)
-    wait_until_answering(stack.gateway, listens, where, GATEWAY_READY_TIMEOUT)
+    wait_until_gateway_listens(stack.gateway, settings, GATEWAY_READY_TIMEOUT)
     return env
 
 

@@ -137,6 +137,12 @@ def gateway_listens(settings: Settings) -> bool:
         return False
 
 
+def wait_until_gateway_listens(gateway: Child, settings: Settings, timeout: float) -> float:
+    """Wait until the gateway takes connections; the seconds it took, or StackError."""
+    where = f"{HOST}:{settings.gateway_port}"
+    return wait_until_answering(gateway, lambda: gateway_listens(settings), where, timeout)
+
+
 def wait_until_answering(
     child: Child, answers: Callable[[], bool], where: str, timeout: float
 ) -> float:

@@ -9,7 +9,7 @@ import pytest
 
 from devstack.ports import HOST, free_port
 from devstack.processes import Child, start_child, stop_child
-from devstack.services import StackError, gateway_listens, wait_until_answering
+from devstack.services import StackError, gateway_listens, wait_until_gateway_listens
 from settings import Settings
 
 
@@ -32,9 +32,7 @@ def test_the_stack_waits_until_a_slow_gateway_takes_connections(tmp_path: Path) 
     )
     try:
         assert not gateway_listens(settings)
-        took = wait_until_answering(
-            child, lambda: gateway_listens(settings), f"{HOST}:{settings.gateway_port}", 30
-        )
+        took = wait_until_gateway_listens(child, settings, 30)
         assert took >= 1.0
         with socket.create_connection((HOST, settings.gateway_port), timeout=5):
             pass  # a webhook sent now reaches it
@@ -49,9 +47,7 @@ def test_a_gateway_that_exits_at_start_up_is_named_with_its_last_words(tmp_path:
         "import sys\nprint('SALESFLOW_WEBHOOK_SECRETS is not set', flush=True)\nsys.exit(3)\n",
     )
     with pytest.raises(StackError) as raised:
-        wait_until_answering(
-            child, lambda: gateway_listens(settings), f"{HOST}:{settings.gateway_port}", 30
-        )
+        wait_until_gateway_listens(child, settings, 30)
     message = str(raised.value)
     assert message.startswith("the webhook gateway exited during start-up")
     assert "SALESFLOW_WEBHOOK_SECRETS is not set" in message
