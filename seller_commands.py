@@ -1,7 +1,8 @@
-"""Sending a seller command (an update) to a sale: shared by the starter and the gateway."""
+"""Sending a seller command (an update) to a sale: for the starter, the gateway and the soak."""
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,9 +24,11 @@ async def send_command(
     *,
     wait_for_stage: WorkflowUpdateStage = WorkflowUpdateStage.ACCEPTED,
     rpc_timeout: timedelta | None = None,
+    retried: Callable[[], None] | None = None,
 ) -> WorkflowUpdateHandle[CommandAnswer]:
     """The command once the sale took it (accepted, or completed if asked); sent again, under one
-    update id, while the server dropped it for a failed workflow task. Other errors raise."""
+    update id, while the server dropped it for a failed workflow task (`retried` hears of each
+    time). Other errors raise."""
     update_id = str(uuid.uuid4())  # one id for every try: the server never runs it twice
     attempt = 1
     while True:
@@ -41,5 +44,7 @@ async def send_command(
         except RPCError as error:
             if error.status is not RPCStatusCode.FAILED_PRECONDITION or attempt == TRIES:
                 raise
+        if retried is not None:
+            retried()
         await asyncio.sleep(PAUSE * attempt)
         attempt += 1

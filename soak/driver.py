@@ -21,13 +21,13 @@ from temporalio.client import (
     WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateFailedError,
-    WorkflowUpdateStage,
 )
 from temporalio.common import RawValue
 from temporalio.service import RPCError, RPCStatusCode
 
 from sales.playbook import Playbook
 from sales.state import SaleOutcome, SaleState, SupportState
+from seller_commands import send_command
 from soak.plans import SalePlan
 from soak.script import Action
 from soak.stack import Inbox
@@ -37,7 +37,6 @@ from workflows.support import api as support_api
 
 NON_DETERMINISTIC = WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
 QUERY_TRIES = 4
-UPDATE_TRIES = 5
 
 
 @dataclass
@@ -157,37 +156,29 @@ class Driver:
             arrived.cancel()
 
     async def _send(self, handle: WorkflowHandle[Any, SaleOutcome], action: Action) -> Sent:
-        at = time.time()
-        retries = 0
-        while True:
-            try:
-                async with self.rpc:
-                    await self._message(handle, action)
-            except WorkflowUpdateFailedError:
-                return Sent(action, at, "refused", retries)
-            except RPCError as err:
-                if err.status is RPCStatusCode.NOT_FOUND:
-                    return Sent(action, at, "closed", retries)
-                # The server drops an update that came in a workflow task that then failed
-                # (an UnhandledCommand, say) and asks the sender to send it again.
-                if err.status is RPCStatusCode.FAILED_PRECONDITION and retries < UPDATE_TRIES:
-                    retries += 1
-                    await asyncio.sleep(0.5 * retries)
-                    continue
-                return Sent(action, at, f"error: {err.status.name}: {err}", retries)
-            return Sent(action, at, "delivered", retries)
+        sent = Sent(action, time.time(), "delivered")
+        try:
+            async with self.rpc:
+                await self._message(handle, action, sent)
+        except WorkflowUpdateFailedError:
+            sent.outcome = "refused"
+        except RPCError as err:
+            closed = err.status is RPCStatusCode.NOT_FOUND
+            sent.outcome = "closed" if closed else f"error: {err.status.name}: {err}"
+        return sent
 
-    async def _message(self, handle: WorkflowHandle[Any, SaleOutcome], action: Action) -> None:
+    async def _message(
+        self, handle: WorkflowHandle[Any, SaleOutcome], action: Action, sent: Sent
+    ) -> None:
         if action.how == "raw":
             raw = Payload(metadata={"encoding": b"json/plain"}, data=action.payload)
             await handle.signal(action.name, RawValue(raw))
         elif action.how == "update":
-            await handle.start_update(
-                action.name,
-                action.payload,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-                result_type=sale_api.CommandAnswer,
-            )
+
+            def retried() -> None:
+                sent.retries += 1
+
+            await send_command(handle, action.name, action.payload, retried=retried)
         else:
             await handle.signal(action.name, action.payload)
 
