@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType
@@ -19,7 +20,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from privacy.converter import data_converter
 from sales.lead import Lead
 from sales.playbook import Playbook
-from sales.requests import SaleInput
+from sales.requests import PROCESS_VERSION, SaleInput
 from sales.stages import SalesStage
 from sales.state import SaleOutcome
 from settings import Settings
@@ -85,15 +86,23 @@ async def start_sale(
     task_queue: str,
     *,
     history_limit: int | None = None,
+    start_delay: timedelta | None = None,
 ) -> StartResult:
     """Start `sale-<lead_id>` unless that lead already has a sale, running or finished.
 
-    `history_limit`: events in a run before it continues as new (tests make it small)."""
-    sale = SaleInput(lead=lead, playbook=playbook)
+    `history_limit`: events in a run before it continues as new (tests make it small);
+    `start_delay`: the sale begins that much later (tests start one at a chosen hour)."""
+    sale = SaleInput(lead=lead, playbook=playbook, process_version=PROCESS_VERSION)
     if history_limit is not None:
         sale.history_limit = history_limit
     try:
-        handle = await _start(client, sale, task_queue, WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        handle = await _start(
+            client,
+            sale,
+            task_queue,
+            WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            start_delay=start_delay,
+        )
     except WorkflowAlreadyStartedError:
         return StartResult(workflow_id=sale_api.workflow_id(lead.lead_id), started=False)
     return StartResult(workflow_id=handle.id, started=True)
@@ -192,6 +201,7 @@ async def _start(
     *,
     memo: dict[str, object] | None = None,
     details: str = "",
+    start_delay: timedelta | None = None,
 ) -> WorkflowHandle[SaleWorkflow, SaleOutcome]:
     """Start `sale-<lead_id>` with what ops filter by and see in the UI from its first second."""
     lead, playbook = sale.lead, sale.playbook
@@ -205,4 +215,5 @@ async def _start(
         memo=memo,
         static_summary=sale_summary(lead, private=codec_on(client)),
         static_details=f"Playbook `{playbook.name}`; owner {lead.owner or 'unassigned'}{details}",
+        start_delay=start_delay,
     )

@@ -36,14 +36,16 @@ class Tally:
 
     started: int = 0
     existing: int = 0
+    flattened: int = 0  # rows started with a field's line breaks flattened to one line
     duplicates: list[RowError] = field(default_factory=list)
     rejected: list[RowError] = field(default_factory=list)
     rows: list[dict[str, object]] = field(default_factory=list)  # what happened to each row
 
     def summary(self, dry_run: bool) -> str:
         verb = "would start" if dry_run else "started"
+        flattened = f" ({self.flattened} with line breaks flattened)" if self.flattened else ""
         return (
-            f"{self.started} {verb}, {self.existing} already had a sale, "
+            f"{self.started} {verb}{flattened}, {self.existing} already had a sale, "
             f"{len(self.duplicates)} duplicates in the file, {len(self.rejected)} rows rejected"
         )
 
@@ -116,6 +118,7 @@ def _as_json(tally: Tally, dry_run: bool, report: Path | None) -> dict[str, obje
     return {
         "dry_run": dry_run,
         "started": tally.started,
+        "flattened": tally.flattened,
         "existing": tally.existing,
         "duplicates": len(tally.duplicates),
         "rejected": len(tally.rejected),
@@ -151,13 +154,23 @@ class _Importer:
         if result.started:
             self.tally.started += 1
             self._say(row, "started", result.workflow_id, f"{playbook.name}  {_who(row)}")
+            self.tally.flattened += bool(row.flattened)
         else:
             self.tally.existing += 1
             self._say(row, "exists", result.workflow_id, "already has a sale; not started again")
 
     def _say(self, row: LeadRow, outcome: str, workflow_id: str, text: str) -> None:
         """One line per row on stdout, or one entry of the JSON printed at the end."""
-        self.tally.rows.append({"line": row.line, "outcome": outcome, "workflow_id": workflow_id})
+        self.tally.rows.append(
+            {
+                "line": row.line,
+                "outcome": outcome,
+                "workflow_id": workflow_id,
+                "flattened": list(row.flattened),
+            }
+        )
+        if row.flattened:
+            text += f"  ({', '.join(row.flattened)}: line breaks flattened to one line)"
         if self.args.json:
             return
         if out.is_terminal:

@@ -2,16 +2,16 @@
 
 import argparse
 
-from pydantic import ValidationError
+from rich.markup import escape
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli.events import workflow_id_for
 from cli.output import Refused, UsageError, err, out, print_json
 from sales.catalog import Catalog, load_catalog
-from sales.errors import describe
+from sales.intake import Admitted, LeadRefused, admit_lead
 from sales.items import ItemOfInterest, parse_item
-from sales.lead import Lead, lead_id_context
+from sales.lead import Lead
 from sales.playbook import load_playbook
 from settings import Settings
 from temporal_client import NotRestartable, restart_sale, start_sale
@@ -23,29 +23,33 @@ def unknown_skus(items: list[ItemOfInterest], catalog: Catalog) -> list[str]:
     return [item.sku for item in items if catalog.get(item.sku) is None]
 
 
-def lead_from_args(args: argparse.Namespace, settings: Settings) -> Lead:
-    """The lead the options describe; UsageError naming the field that is wrong."""
+def lead_from_args(args: argparse.Namespace, settings: Settings) -> Admitted:
+    """The lead the options describe; UsageError naming the field that is wrong, or an
+    address no email can reach."""
     fields = {f: getattr(args, f) for f in LEAD_FIELDS if getattr(args, f) is not None}
     try:
         items = [parse_item(text) for text in args.item or []]
     except ValueError as error:
         raise UsageError(f"--item: {error}") from None
     try:
-        lead = Lead.model_validate(
-            {"email": args.email, "items": items, **fields},
-            context=lead_id_context(settings.lead_id_key()),
+        admitted = admit_lead(
+            {"email": args.email, "items": items, **fields}, lead_id_key=settings.lead_id_key()
         )
-    except ValidationError as error:
-        raise UsageError(f"lead: {describe(error)}") from None
-    unknown = unknown_skus(lead.items, load_catalog(settings.catalog_path))
+    except LeadRefused as error:
+        raise UsageError(f"lead: {error}") from None
+    unknown = unknown_skus(admitted.lead.items, load_catalog(settings.catalog_path))
     if unknown:
         raise UsageError(f"--item: unknown sku {', '.join(unknown)} (see `starter.py catalog`)")
-    return lead
+    return admitted
 
 
 async def cmd_lead(client: Client, settings: Settings, args: argparse.Namespace) -> int:
-    lead = lead_from_args(args, settings)
+    admitted = lead_from_args(args, settings)
+    lead = admitted.lead
     playbook = load_playbook(settings.playbooks_dir, args.playbook)
+    notice = admitted.notice()
+    if notice:
+        err.print(escape(f"note: {notice}"))
     result = await start_sale(client, lead, playbook, settings.task_queue)
     if not result.started:
         err.print(f"lead {lead.lead_id} already has a sale; nothing started")
@@ -59,6 +63,7 @@ async def cmd_lead(client: Client, settings: Settings, args: argparse.Namespace)
             "lead_id": lead.lead_id,
             "playbook": playbook.name,
             "started": result.started,
+            "flattened": list(admitted.flattened),
         },
     )
 

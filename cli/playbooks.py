@@ -75,6 +75,7 @@ def outline(playbook: Playbook, templates_dir: Path) -> Tree:
     )
     tree.add(f"seller: {playbook.seller.company}, {playbook.seller.name} <{playbook.seller.email}>")
     tree.add(f"currency {playbook.currency}; rounding {playbook.proposal.rounding}")
+    tree.add(escape(window_line(playbook)))
     emails = emails_of(playbook)
     process = tree.add("[bold]process[/bold]")
     steps = playbook.process.steps
@@ -86,7 +87,8 @@ def outline(playbook: Playbook, templates_dir: Path) -> Tree:
             node.add(escape(line))
         sent = [e for e, by in emails.items() if by == str(step)]
         for email in sent:
-            node.add(f"email {email}: {_template(playbook, templates_dir, email)}")
+            template = _template(playbook, templates_dir, email)
+            node.add(f"email {email}: {template} {_when(playbook, email)}")
         if kind.takes:
             node.add("takes: " + ", ".join(_event_names(kind.takes)))
     support = tree.add("[bold]support[/bold] (after WON)")
@@ -98,8 +100,34 @@ def outline(playbook: Playbook, templates_dir: Path) -> Tree:
         )
     )
     for email in ("welcome", "check_in"):
-        support.add(f"email {email}: {_template(playbook, templates_dir, email)}")
+        support.add(
+            f"email {email}: {_template(playbook, templates_dir, email)} {_when(playbook, email)}"
+        )
     return tree
+
+
+def window_line(playbook: Playbook) -> str:
+    """Which emails wait for the lead's sending window, and what the window is."""
+    outreach = playbook.outreach
+    if outreach.window is None:
+        return "sending window: none; every email goes at once"
+    days = ", business days only" if outreach.business_days_only else ", every day"
+    holidays = ", not on the country's public holidays" if outreach.public_holidays else ""
+    held = ", ".join(outreach.wait_for_window) or "none"
+    return (
+        f"sending window: {outreach.window} in the lead's own time{days}{holidays}; "
+        f"waiting for it: {held}; every other email answers the lead and goes at once"
+    )
+
+
+def _when(playbook: Playbook, email: str) -> str:
+    if email == "discount_approval_request":
+        return "(to the sales manager, at once)"
+    if playbook.outreach.waits(email):
+        return "(outreach: waits for the sending window)"
+    if email == "tender_bid":
+        return "(at once: a bid answers a deadline)"
+    return "(at once)"
 
 
 def _event_names(models: tuple[type[Any], ...]) -> list[str]:

@@ -2,8 +2,10 @@
 
 import shlex
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import holidays
 from rich.console import Console
 from rich.markup import escape
 
@@ -16,11 +18,14 @@ from devstack.services import (
     codec_endpoint,
     temporal_binary,
 )
+from sales.lead import Lead
+from sales.playbook import PlaybookError, load_playbook
+from sales.sending import scheduled
 from settings import ROOT, Settings
 from workflows.sale import api as sale_api
 
 
-def first_workflow_id(lead_id_key: bytes | None = None) -> str:
+def first_example_lead(lead_id_key: bytes | None = None) -> Lead | None:
     """The first example lead of the default playbook, for the commands to try."""
     try:
         from sales.leads_csv import parse_leads
@@ -28,9 +33,41 @@ def first_workflow_id(lead_id_key: bytes | None = None) -> str:
         text = (ROOT / EXAMPLE_LEADS).read_text(encoding="utf-8")
         rows = parse_leads(text, lead_id_key=lead_id_key).rows
     except Exception:
-        return "sale-..."
-    lead = next((row.lead for row in rows if row.playbook in (None, "default")), None)
-    return sale_api.workflow_id(lead.lead_id) if lead else "sale-..."
+        return None
+    return next((row.lead for row in rows if row.playbook in (None, "default")), None)
+
+
+def window_note(settings: Settings, lead: Lead | None, now: datetime) -> str:
+    """How the sending window applies, shown on the example sale the commands drive."""
+    try:
+        playbook = load_playbook(settings.playbooks_dir, settings.playbook)
+    except PlaybookError:
+        return "see `starter.py playbook show`"
+    outreach = playbook.outreach
+    if outreach.window is None or lead is None:
+        return f"{playbook.name}: none, every email goes at once"
+    zone = outreach.zone_for(lead)
+    local = now.astimezone(zone)
+    days: frozenset[date] = frozenset()
+    if outreach.public_holidays and lead.country:
+        try:
+            found = holidays.country_holidays(lead.country, years=[local.year, local.year + 1])
+            days = frozenset(found)
+        except NotImplementedError:
+            pass
+    opens = outreach.opens(now, zone, days)
+    held = ", ".join(outreach.wait_for_window)
+    rule = (
+        f"{held} wait for the lead's {outreach.window} on business days in its own time; "
+        "a reply cancels them, and answers (orientation, quote, contract, welcome) go at once"
+    )
+    who = f"{sale_api.workflow_id(lead.lead_id)} ({zone.key})"
+    if opens <= now:
+        return f"{rule}. The window is open for {who}: its intro went out"
+    return (
+        f"{rule}. It is {local:%a %H:%M} for {who}: its intro is scheduled "
+        f"{scheduled(opens, zone)} (`starter.py status`), and your first signal cancels it"
+    )
 
 
 def print_banner(console: Console, settings: Settings, worker_env: dict[str, str]) -> None:
@@ -38,7 +75,8 @@ def print_banner(console: Console, settings: Settings, worker_env: dict[str, str
     python = shown(Path(sys.executable))
     temporal = shown(temporal_binary())
     lead_id_secret = worker_env.get("SALESFLOW_LEAD_ID_SECRET", "").strip()
-    workflow_id = first_workflow_id(lead_id_secret.encode() if lead_id_secret else None)
+    lead = first_example_lead(lead_id_secret.encode() if lead_id_secret else None)
+    workflow_id = sale_api.workflow_id(lead.lead_id) if lead else "sale-..."
     address = f"{HOST}:{settings.temporal_port}"
     signal_input = shlex.quote('{"notes": "call back Monday"}')
     logs = [
@@ -56,6 +94,7 @@ def print_banner(console: Console, settings: Settings, worker_env: dict[str, str
         ("Gateway", f"http://{HOST}:{settings.gateway_port}/docs  (POST /v1/leads, events, state)"),
         ("Secret", f"{secret}  ({where}; sign requests with it)" if secret else where),
         ("Logs", ", ".join(logs)),
+        ("Window", window_note(settings, lead, datetime.now(UTC))),
     ]
     if worker_env.get("SALESFLOW_CODEC_KEYS", "").strip():
         rows.insert(-1, ("Codec", codec_note(settings)))

@@ -23,7 +23,8 @@ from gateway.signatures import HEADER, SignatureError, Verifier
 from sales.catalog import load_catalog
 from sales.errors import describe
 from sales.events import NeedsIdentified, RevisionRequested
-from sales.lead import LEAD_ID_PATTERN, Lead, lead_id_context
+from sales.intake import LeadRefused, admit_lead
+from sales.lead import LEAD_ID_PATTERN
 from sales.playbook import PlaybookError, load_playbook
 from sales.unsubscribe import read_unsubscribe_token
 from seller_commands import send_command
@@ -108,9 +109,10 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
         data = await signed_json(request)
         name = data.pop("playbook", None) or settings.playbook
         try:
-            lead = Lead.model_validate(data, context=lead_id_context(settings.lead_id_key()))
-        except ValidationError as error:
-            raise Problem(422, f"lead: {describe(error)}") from None
+            admitted = admit_lead(data, lead_id_key=settings.lead_id_key())
+        except LeadRefused as error:
+            raise Problem(422, f"lead: {error}") from None
+        lead = admitted.lead
         catalog = load_catalog(settings.catalog_path)
         unknown = [item.sku for item in lead.items if catalog.get(item.sku) is None]
         if unknown:
@@ -125,6 +127,7 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
             "lead_id": lead.lead_id,
             "playbook": playbook.name,
             "started": result.started,
+            "flattened": list(admitted.flattened),
         }
         return JSONResponse(answer, status_code=202 if result.started else 200)
 

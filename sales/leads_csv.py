@@ -3,7 +3,8 @@
 UTF-8 with or without BOM, or Windows-1252 (detected); comma, semicolon or tab
 (sniffed); headers in several languages (`sales.lead_columns`). Each row becomes
 a lead, a duplicate of an earlier row, or a row error with its line number and
-reason; nothing is dropped silently.
+reason (an address no email can reach among them: `sales.intake`); nothing is
+dropped silently.
 """
 
 import csv
@@ -11,11 +12,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
-
-from sales.errors import describe
+from sales.intake import LeadRefused, admit_lead
 from sales.items import parse_items
-from sales.lead import Lead, lead_id_context
+from sales.lead import Lead
 from sales.lead_columns import ColumnError, Columns, map_columns, split_name
 from sales.limits import LONG
 
@@ -43,6 +42,7 @@ class LeadRow:
     lead: Lead
     playbook: str | None = None
     values: tuple[str, ...] = ()
+    flattened: tuple[str, ...] = ()  # fields whose line breaks were flattened to one line
 
 
 @dataclass
@@ -195,13 +195,18 @@ def _lead(
         fields["source"] = default_source
     try:
         fields["items"] = parse_items(str(fields.get("items", "")))
-        lead = Lead.model_validate(fields, context=lead_id_context(lead_id_key))
-    except ValidationError as err:
-        return RowError(line, describe(err), tuple(cells))
     except ValueError as err:
         return RowError(line, f"items: {err}", tuple(cells))
+    try:
+        admitted = admit_lead(fields, lead_id_key=lead_id_key)
+    except LeadRefused as err:
+        return RowError(line, str(err), tuple(cells))
     return LeadRow(
-        line=line, lead=lead, playbook=str(playbook) if playbook else None, values=tuple(cells)
+        line=line,
+        lead=admitted.lead,
+        playbook=str(playbook) if playbook else None,
+        values=tuple(cells),
+        flattened=admitted.flattened,
     )
 
 

@@ -38,6 +38,7 @@ from sales.policies import (
     SupportPolicy,
 )
 from sales.process import CLASSIC_STEPS, STEP_KINDS, StepName, check_steps
+from sales.sending import OUTREACH_EMAILS
 
 __all__ = [
     "ClosingPolicy",
@@ -174,8 +175,12 @@ class Playbook(Section):
     def version(self) -> str:
         """A content hash: the same settings give the same version, whatever the file says
         them with (key order, spacing, `21` or `21.0`, `P7D` or `PT168H`)."""
+        settings = self.model_dump()
+        # Added after playbooks had versions: at its default it leaves every version as it was.
+        if settings["outreach"]["wait_for_window"] == list(OUTREACH_EMAILS):
+            del settings["outreach"]["wait_for_window"]
         canonical = json.dumps(
-            _canonical(self.model_dump()), sort_keys=True, ensure_ascii=False, default=str
+            _canonical(settings), sort_keys=True, ensure_ascii=False, default=str
         )
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 

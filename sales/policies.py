@@ -1,15 +1,23 @@
 """The policies of a playbook's stages: who decides, how long each wait lasts, which terms apply."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from sales.config import OptionalWait, Percent, Section, Wait
 from sales.countries import CountryCode
 from sales.lead import Lead
-from sales.sending import TimeZoneName, parse_window
+from sales.sending import (
+    LEAD_EMAILS,
+    OUTREACH_EMAILS,
+    TimeZoneName,
+    next_send_time,
+    parse_window,
+    zone_of,
+)
 
 
 class QualificationMode(StrEnum):
@@ -151,6 +159,11 @@ class OutreachPolicy(Section):
     fallback_timezone: TimeZoneName = Field(
         default="Europe/Berlin", description="for a lead with neither time zone nor country"
     )
+    wait_for_window: list[str] = Field(
+        default=list(OUTREACH_EMAILS),
+        description="the emails that wait for the window (unsolicited outreach); every other "
+        "email to the lead answers the lead's own action and goes at once",
+    )
 
     @field_validator("window")
     @classmethod
@@ -158,6 +171,38 @@ class OutreachPolicy(Section):
         if window is not None:
             parse_window(window)
         return window
+
+    @field_validator("wait_for_window")
+    @classmethod
+    def _lead_emails(cls, emails: list[str]) -> list[str]:
+        unknown = [email for email in emails if email not in LEAD_EMAILS]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(map(repr, unknown))}: no email to the lead has that name "
+                f"(they are: {', '.join(LEAD_EMAILS)}; a tender bid never waits)"
+            )
+        return list(dict.fromkeys(emails))
+
+    def waits(self, email: str) -> bool:
+        """Whether `email` (its name in the process) waits for the lead's sending window."""
+        return self.window is not None and email in self.wait_for_window
+
+    def zone_for(self, lead: Lead) -> ZoneInfo:
+        """The lead's own time: its zone, else its country's, else the fallback."""
+        return zone_of(lead.timezone, lead.country, self.fallback_timezone or "UTC")
+
+    def opens(self, now: datetime, zone: ZoneInfo, holidays: frozenset[date]) -> datetime:
+        """`now` when the window is open (or there is none), else when it next opens;
+        `holidays`: the lead country's public holidays, skipped where the playbook says so."""
+        if self.window is None:
+            return now
+        return next_send_time(
+            now,
+            window=parse_window(self.window),
+            zone=zone,
+            business_days_only=self.business_days_only,
+            holidays=holidays if self.public_holidays else frozenset(),
+        )
 
 
 class ContactCadence(Section):

@@ -11,10 +11,10 @@ import re
 from collections.abc import Collection
 from enum import StrEnum
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field
 
 from sales.countries import country_name
+from sales.intake import address_problem
 from sales.lead import Lead
 from sales.policies import LeadScore, QualificationMode, QualificationRules
 from sales.screening import ScreeningList
@@ -99,10 +99,9 @@ def _rule_findings(
     lead: Lead, rules: QualificationRules, free_mail_domains: Collection[str]
 ) -> list[str]:
     reasons: list[str] = []
-    try:
-        validate_email(lead.email, check_deliverability=False)
-    except EmailNotValidError as err:
-        reasons.append(f"invalid email {lead.email!r}: {err}")
+    problem = address_problem(lead.email)
+    if problem is not None:
+        reasons.append(f"invalid email {lead.email!r}: {problem}")
     for field in rules.required_fields:
         if not getattr(lead, field, None):
             reasons.append(f"missing {field}")

@@ -14,6 +14,11 @@ from sales.quote import Quote
 from sales.resume import Resume
 from sales.state import SupportState
 
+# The version of the process today's code runs, declared by whoever starts a sale or a
+# customer's support. 2: sending windows hold outreach only, and a reply cancels outreach.
+# Without it (a sale begun before it, or started by another client) the workflow asks a patch.
+PROCESS_VERSION = 2
+
 
 class SaleInput(BaseModel):
     """Starts a `SaleWorkflow`: the lead and the playbook snapshot it follows; in a run that
@@ -28,6 +33,9 @@ class SaleInput(BaseModel):
     restarted_from: str | None = Field(
         default=None, description="the failed or terminated run this sale was restarted from"
     )
+    process_version: int | None = Field(
+        default=None, description="the process version its starter runs (PROCESS_VERSION)"
+    )
 
 
 class SupportInput(BaseModel):
@@ -40,6 +48,9 @@ class SupportInput(BaseModel):
     carried_state: SupportState | None = None
     history_limit: int = Field(
         default=10_000, gt=0, description="events before continuing as new, if the server asks not"
+    )
+    process_version: int | None = Field(
+        default=None, description="the process version its starter runs (PROCESS_VERSION)"
     )
 
 

@@ -74,3 +74,8 @@ class Resume(BaseModel):
     rejected: list[RejectedEvent] = []
     dropped: list[DroppedEvents] = []
     runs: int = Field(default=1, description="how many runs the sale has had so far")
+    outreach_rules: bool = Field(
+        default=False,
+        description="the sale began under the outreach rules (windows for outreach only, a "
+        "reply cancels outreach); a sale begun before them keeps the old ones",
+    )

@@ -12,6 +12,24 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BeforeValidator
 
+# Every email a sale and its support send to the lead, by name (the email's name in the process).
+# The tender bid is not among them: it answers a deadline and never waits for a window.
+LEAD_EMAILS = (
+    "intro",
+    "follow_up",
+    "orientation",
+    "proposal",
+    "proposal_reminder",
+    "contract_review",
+    "contract",
+    "contract_reminder",
+    "welcome",
+    "check_in",
+)
+# Unsolicited outreach waits for the lead's business hours; every other email answers the
+# lead's own action (interest, needs, acceptance, the close) and goes at once.
+OUTREACH_EMAILS = ("intro", "follow_up", "proposal_reminder", "contract_reminder", "check_in")
+
 # Every zone is read when this module is imported, which is always outside a workflow:
 # inside Temporal's sandbox, zoneinfo may not read its files. About 600 zones, ~75 ms.
 ZONES: dict[str, ZoneInfo] = {key: ZoneInfo(key) for key in available_timezones()}
@@ -80,6 +98,12 @@ def parse_window(text: str) -> tuple[time, time]:
     if not sep or start >= end:
         raise ValueError(f"{text!r}: the window must start before it ends, like 09:00-17:30")
     return start, end
+
+
+def scheduled(send_at: datetime, zone: ZoneInfo) -> str:
+    """When a held email leaves, in the lead's own time: `Mon 7 Dec 09:00 Europe/Paris`."""
+    local = send_at.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %H:%M} {zone.key}"
 
 
 def next_send_time(

@@ -34,6 +34,14 @@ class EmailRecord(BaseModel):
     attachments: list[str] = []
 
 
+class CancelledEmail(BaseModel):
+    """An email the sale meant to send and did not: what came first made it pointless."""
+
+    step: str
+    why: str
+    at: datetime
+
+
 class DocumentRecord(BaseModel):
     """A rendered document, referenced by path; its text never travels in a payload."""
 
@@ -174,6 +182,9 @@ class SaleState(BaseModel):
     order: Order | None = None
     documents: list[DocumentRecord] = []
     emails: list[EmailRecord] = []
+    cancelled_emails: list[CancelledEmail] = Field(
+        default=[], description="emails not sent: a reply, an answer or a deadline came first"
+    )
     next_action: NextAction | None = None
     attention: Attention | None = None
     sales_manager_email: str | None = Field(
@@ -237,6 +248,9 @@ class SupportState(BaseModel):
     check_ins_sent: int = 0
     undelivered: list[str] = Field(default=[], description="emails the customer's server refused")
     next_check_in_at: datetime | None = None
+    check_in_scheduled: str | None = Field(
+        default=None, description="the check-in due waits for the window: when, in local time"
+    )
     next_action: NextAction | None = None
     closed_reason: str | None = None
     applied_events: list[AppliedEvent] = []

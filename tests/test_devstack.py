@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -14,8 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
+from devstack.banner import window_note
 from devstack.ports import Port, free_port, port_problems
 from devstack.services import prepare_maildir, server_command, temporal_binary
+from sales.lead import Lead
 from settings import ROOT, Settings
 
 
@@ -157,3 +160,25 @@ def test_the_unsubscribe_secret_is_made_once_and_given_to_the_worker(tmp_path: P
     first = child_env(settings)["SALESFLOW_UNSUBSCRIBE_SECRET"]
     assert len(first) == 64 and child_env(settings)["SALESFLOW_UNSUBSCRIBE_SECRET"] == first
     assert oct((tmp_path / "data" / "unsubscribe-secret").stat().st_mode)[-3:] == "600"
+
+
+def test_the_banner_says_how_the_sending_window_applies_to_the_example_sale() -> None:
+    lead = Lead(email="j.devries@polderpack.example", country="NL")
+    settings = Settings()
+    workflow_id = f"sale-{lead.lead_id}"
+    saturday_night = datetime(2026, 12, 5, 22, tzinfo=UTC)  # 23:00 in Amsterdam
+    note = window_note(settings, lead, saturday_night)
+    assert note.startswith("intro, follow_up, proposal_reminder, contract_reminder, check_in wait")
+    assert (
+        "a reply cancels them, and answers (orientation, quote, contract, welcome) go at once"
+        in (note)
+    )
+    assert note.endswith(
+        f"It is Sat 23:00 for {workflow_id} (Europe/Amsterdam): its intro is scheduled "
+        "Mon 7 Dec 09:00 Europe/Amsterdam (`starter.py status`), and your first signal cancels it"
+    )
+    tuesday_morning = datetime(2026, 12, 8, 9, tzinfo=UTC)  # 10:00 there
+    opened = window_note(settings, lead, tuesday_morning)
+    assert opened.endswith(
+        f"The window is open for {workflow_id} (Europe/Amsterdam): its intro went out"
+    )

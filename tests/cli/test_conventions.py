@@ -113,6 +113,7 @@ async def test_a_sale_from_start_to_opt_out_in_json_for_a_script(
         "lead_id": lead.lead_id,
         "playbook": "default",
         "started": True,
+        "flattened": [],
     }
     assert "started a default sale" in started.stderr
     handle = env.client.get_workflow_handle(sale["workflow_id"])

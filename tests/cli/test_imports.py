@@ -1,11 +1,15 @@
 """`starter.py import` with the card files people really have, against a real dev server."""
 
 import csv
+import json
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from sales.lead import lead_id_for_email
 from settings import Settings
 from tests.cli.starter import run_starter
 
@@ -103,3 +107,44 @@ async def test_an_excel_sheet_from_standard_input_with_a_mapped_column(
     assert "1 started" in piped.stderr
     bad_map = await run_starter(env, settings, "import", str(workbook), "--map", "Mail=emial")
     assert bad_map.returncode == 2 and "'emial' is no field" in bad_map.stderr
+
+
+async def test_a_card_with_an_address_no_email_can_reach_starts_nothing(
+    env: WorkflowEnvironment, settings: Settings, tmp_path: Path
+) -> None:
+    # A convention's cards as a scanner wrote them: two addresses nobody can mail, and a
+    # company written on two lines in its cell.
+    template = (Path(__file__).parent / "cards" / "convention-es.csv").read_text("utf-8")
+    cards = tmp_path / "convention-es.csv"
+    cards.write_text(template.replace("{TAG}", settings.task_queue), "utf-8")
+
+    ran = await run_starter(env, settings, "import", str(cards), "--json")
+    assert ran.returncode == 1, ran.stderr
+    summary = "2 started (1 with line breaks flattened), 0 already had a sale"
+    assert summary in ran.stderr and "2 rows rejected" in ran.stderr, ran.stderr
+    with (tmp_path / "convention-es.csv.errors.csv").open(encoding="utf-8") as file:
+        report = list(csv.DictReader(file))
+    assert [(row["line"], row["Correo"], row["reason"]) for row in report] == [
+        (
+            "2",
+            "juan@",
+            "email: 'juan@' cannot be mailed: There must be something after the @-sign.",
+        ),
+        (
+            "3",
+            "lucia at empresa.es",
+            "email: 'lucia at empresa.es' cannot be mailed: An email address must have an @-sign.",
+        ),
+    ]
+    result = json.loads(ran.stdout)
+    assert (result["started"], result["rejected"], result["flattened"]) == (2, 2, 1)
+    started = [row for row in result["rows"] if row["outcome"] == "started"]
+    assert [(row["line"], row["flattened"]) for row in started] == [
+        (4, ["company", "notes"]),
+        (7, []),
+    ]
+    for address in ("juan@", "lucia at empresa.es"):  # no sale was started for either
+        handle = env.client.get_workflow_handle(f"sale-{lead_id_for_email(address)}")
+        with pytest.raises(RPCError) as missing:
+            await handle.describe()
+        assert missing.value.status is RPCStatusCode.NOT_FOUND

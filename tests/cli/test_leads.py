@@ -1,5 +1,6 @@
 """Starting sales from the command line against a real dev server: leads, imports, the pipeline."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,32 @@ def test_the_example_cards_start_sales_on_four_playbooks() -> None:
         "quick",
         "public-sector",
     }
+
+
+async def test_a_lead_no_email_can_reach_is_refused_before_anything_starts(
+    env: WorkflowEnvironment, settings: Settings
+) -> None:
+    for address, why in (
+        ("juan@", "There must be something after the @-sign."),
+        ("lucia at empresa.es", "An email address must have an @-sign."),
+    ):
+        ran = await run_starter(env, settings, "lead", "--email", address, "--company", "X")
+        assert ran.returncode == 2, ran.stderr
+        assert f"lead: email: {address!r} cannot be mailed: {why}" in ran.stderr
+        assert ran.stdout == ""
+
+
+async def test_a_company_written_on_two_lines_is_flattened_and_the_result_says_so(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings
+) -> None:
+    email = f"marta-{settings.task_queue}@ruiz.example"
+    ran = await run_starter(
+        env, settings, "lead", "--email", email, "--company", "Ruiz Ingeniería\r\nS.L.", "--json"
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "note: company: line breaks flattened to one line" in ran.stderr
+    started = json.loads(ran.stdout)
+    assert started["flattened"] == ["company"]
+    handle = env.client.get_workflow_handle(started["workflow_id"])
+    state = await wait_for(handle, lambda s: bool(s.timeline), "the sale's state")
+    assert state.lead.company == "Ruiz Ingeniería S.L."

@@ -3,7 +3,10 @@
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from cli.playbooks import outline
+from sales.playbook import load_playbook
 from tests.cli.starter import ROOT, run_starter
 
 SHIPPED = ["default", "quick", "enterprise", "public-sector"]
@@ -121,3 +124,26 @@ async def test_show_of_an_unknown_playbook_lists_the_known_ones() -> None:
     result = await run_starter(None, None, "playbook", "show", "nope")
     assert result.returncode == 2
     assert "available: default, enterprise, public-sector, quick" in result.stderr
+
+
+def test_show_says_which_emails_wait_for_the_window_and_which_go_at_once() -> None:
+    console = Console(record=True, width=400)
+    console.print(outline(load_playbook(ROOT / "playbooks", "default"), ROOT / "templates"))
+    text = console.export_text()
+    for line in (
+        "sending window: 09:00-17:30 in the lead's own time, business days only, not on the "
+        "country's public holidays; waiting for it: intro, follow_up, proposal_reminder, "
+        "contract_reminder, check_in; every other email answers the lead and goes at once",
+        "email intro: templates/emails/intro.* (outreach: waits for the sending window)",
+        "email orientation: templates/emails/orientation.* (at once)",
+        "email proposal: templates/emails/proposal.* (at once)",
+        "email proposal_reminder: templates/emails/proposal_reminder.* (outreach: waits",
+        "email discount_approval_request: templates/emails/discount_approval_request.* (to the "
+        "sales manager, at once)",
+        "email welcome: templates/emails/welcome.* (at once)",
+        "email check_in: templates/emails/check_in.* (outreach: waits for the sending window)",
+    ):
+        assert line in text, f"{line!r} missing from:\n{text}"
+    quick = Console(record=True, width=400)
+    quick.print(outline(load_playbook(ROOT / "playbooks", "quick"), ROOT / "templates"))
+    assert "sending window: none; every email goes at once" in quick.export_text()

@@ -51,6 +51,9 @@ async def test_a_signed_lead_starts_a_sale_once(
 
     again = await gateway.post("/v1/leads", body, secret=SECRETS[0])  # the older secret works
     assert (again.status_code, again.json()["started"]) == (200, False)
+    assert answer["flattened"] == []
+    two_lines = await gateway.post("/v1/leads", lead_body(company="Werkstatt\nMüller"))
+    assert two_lines.status_code == 202 and two_lines.json()["flattened"] == ["company"]
 
 
 async def test_every_attack_is_refused_and_starts_nothing(
@@ -87,6 +90,12 @@ async def test_every_attack_is_refused_and_starts_nothing(
     assert "country: unknown country 'Atlantis'" in detail
     sku = await gateway.post("/v1/leads", lead_body(items=[{"sku": "NW-NOPE", "quantity": 1}]))
     assert (sku.status_code, sku.json()["detail"]) == (422, "items: unknown sku NW-NOPE")
+    unmailable = await gateway.post("/v1/leads", lead_body(email="juan@"))
+    assert (unmailable.status_code, unmailable.json()["detail"]) == (
+        422,
+        "lead: email: 'juan@' cannot be mailed: There must be something after the @-sign.",
+    )
+    assert await sales_for(env, "juan@") == []
 
     for email in (huge["email"], body["email"] + "x"):
         assert await sales_for(env, email) == []

@@ -5,8 +5,8 @@ returns the broken ones, described; `check` asserts them all at once.
 """
 
 from collections import Counter
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 
 from sales.playbook import Playbook
 from sales.process import StepName
@@ -54,6 +54,40 @@ def no_mail_after_the_end(state: SaleState, sent: Iterable[str]) -> list[str]:
     recorded = Counter(email.step for email in state.emails)
     if Counter(sent) != recorded:
         problems.append(f"emails sent {sorted(Counter(sent).elements())}, recorded {recorded}")
+    return problems
+
+
+REPLIES = (api.CONTACT_RESPONDED.name, api.INTEREST_EXPRESSED.name)
+
+
+def outreach_step(step: str) -> bool:
+    """Unsolicited outreach: the intro, a follow-up, a reminder of a quote or a contract."""
+    return step == "intro" or step.startswith("follow_up") or step.endswith("_reminder")
+
+
+def outreach_in_business_hours(
+    state: SaleState, playbook: Playbook, days_off: Callable[[int], frozenset[date]]
+) -> list[str]:
+    """Outreach to the lead left inside its sending window, in its own time, on a business day
+    that is no public holiday of its country; no intro or follow-up after its reply."""
+    problems: list[str] = []
+    outreach = playbook.outreach
+    zone = outreach.zone_for(state.lead)
+    replied = [e.at for e in state.applied_events if e.signal in REPLIES]
+    for email in state.emails:
+        if email.to != state.lead.email or not outreach_step(email.step):
+            continue
+        local = email.sent_at.astimezone(zone)
+        if outreach.window is not None:
+            opens = outreach.opens(email.sent_at, zone, days_off(local.year))
+            if opens != email.sent_at:
+                problems.append(f"{email.step} left at {local:%a %Y-%m-%d %H:%M} {zone.key}")
+        if email.step.startswith(("intro", "follow_up")) and replied and email.sent_at > replied[0]:
+            problems.append(f"{email.step} left at {email.sent_at} after the reply at {replied[0]}")
+    sent = {email.step for email in state.emails}
+    twice = sorted(c.step for c in state.cancelled_emails if c.step in sent)
+    if twice:
+        problems.append(f"emails both cancelled and sent: {twice}")
     return problems
 
 
@@ -117,11 +151,14 @@ def check(
     outcome: SaleOutcome,
     playbook: Playbook,
     sent: Iterable[str],
+    days_off: Callable[[int], frozenset[date]] = lambda year: frozenset(),
 ) -> None:
-    """Every invariant; an AssertionError naming each one broken, with what was sent."""
+    """Every invariant; an AssertionError naming each one broken, with what was sent.
+    `days_off`: the public holidays of the lead's country in a year and the next."""
     problems = [
         *one_outcome(state, outcome),
         *no_mail_after_the_end(state, sent),
+        *outreach_in_business_hours(state, playbook, days_off),
         *won_earned(state, playbook),
         *every_event_accounted(delivered, state),
     ]
@@ -139,4 +176,5 @@ def report(delivered: list[Delivered], state: SaleState) -> str:
     lines.append(f"rejected: {[(e.signal, e.event_id, e.reason) for e in state.rejected_events]}")
     lines.append(f"dropped: {[(d.signal, d.why, d.count) for d in state.dropped_events]}")
     lines.append(f"emails: {[(e.step, e.sent_at.isoformat()) for e in state.emails]}")
+    lines.append(f"cancelled: {[(c.step, c.why) for c in state.cancelled_emails]}")
     return "\n".join(lines)

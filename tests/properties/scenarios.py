@@ -13,11 +13,14 @@ Everything shrinks towards fewer events: a failing example comes out short.
 
 import itertools
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
+import holidays
 from hypothesis import strategies as st
 from temporalio.common import RawValue
 
+from sales.sending import COUNTRY_ZONES, ZONES
 from tests.properties.payloads import Json, malformed, oversized, positive, valid
 from workflows.messages import Message
 from workflows.sale import api
@@ -95,14 +98,63 @@ class Send:
         return f"{self.via} {self.name} [{self.kind}] id={self.event_id} ({args})"
 
 
+# Lead countries whose zones and public holidays differ.
+COUNTRIES = ("NL", "FR", "US", "JP")
+
+
+@dataclass(frozen=True)
+class Instant:
+    """When a sale begins, in its lead's own time: a weekday at a time, or a public holiday of
+    the lead's country at that time."""
+
+    country: str
+    weekday: int
+    hour: int
+    minute: int
+    holiday: bool
+
+    def days_off(self, year: int) -> frozenset[date]:
+        return frozenset(holidays.country_holidays(self.country, years=[year, year + 1]))
+
+    def at(self, now: datetime) -> datetime:
+        """The first such moment at least an hour after `now`."""
+        zone = ZONES[COUNTRY_ZONES[self.country]]
+        soon = (now + timedelta(hours=1)).astimezone(zone)
+        if self.holiday:
+            day = min(d for d in self.days_off(soon.year) if d > soon.date())
+        else:
+            day = soon.date() + timedelta(days=(self.weekday - soon.weekday()) % 7 or 7)
+        return datetime.combine(day, time(self.hour, self.minute), zone).astimezone(UTC)
+
+    def __repr__(self) -> str:
+        day = (
+            "a public holiday"
+            if self.holiday
+            else (["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])[self.weekday]
+        )
+        return f"{day} {self.hour:02d}:{self.minute:02d} in {self.country}"
+
+
+def instants() -> st.SearchStrategy[Instant]:
+    return st.builds(
+        Instant,
+        country=st.sampled_from(COUNTRIES),
+        weekday=st.integers(0, 6),
+        hour=st.integers(0, 23),
+        minute=st.integers(0, 59),
+        holiday=st.integers(0, 5).map(lambda n: n == 5),
+    )
+
+
 @dataclass(frozen=True)
 class Scenario:
     playbook: str
     sends: tuple[Send, ...]
+    start: Instant = Instant("NL", 0, 10, 0, False)
 
     def __repr__(self) -> str:
         lines = "".join(f"\n    {number}. {send!r}" for number, send in enumerate(self.sends, 1))
-        return f"Scenario(playbook={self.playbook!r}, sends:{lines})"
+        return f"Scenario(playbook={self.playbook!r}, start={self.start!r}, sends:{lines})"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """How hypothesis prints a failing example: one message a line, big payloads cut."""
@@ -192,4 +244,4 @@ def scenarios(
     for ender in endings:
         payload = draw(positive(ender))
         ops.insert(draw(st.integers(0, len(ops))), _send(draw, ender, payload, ids, "ends"))
-    return Scenario(playbook, tuple(ops))
+    return Scenario(playbook, tuple(ops), draw(instants()))

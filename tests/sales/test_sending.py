@@ -3,8 +3,19 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
 
-from sales.sending import ZONES, next_send_time, parse_window, zone_of
+from sales.playbook import OutreachPolicy, load_playbook
+from sales.sending import (
+    LEAD_EMAILS,
+    OUTREACH_EMAILS,
+    ZONES,
+    next_send_time,
+    parse_window,
+    scheduled,
+    zone_of,
+)
+from settings import ROOT
 
 
 @pytest.mark.parametrize(
@@ -58,3 +69,34 @@ def test_a_public_holiday_is_skipped_like_a_weekend() -> None:
         )
         == wednesday_nine
     )
+
+
+def test_a_held_email_says_when_it_leaves_in_the_leads_own_time() -> None:
+    paris = ZONES["Europe/Paris"]
+    assert scheduled(datetime(2026, 12, 7, 8, tzinfo=UTC), paris) == "Mon 7 Dec 09:00 Europe/Paris"
+    summer = datetime(2026, 7, 6, 7, tzinfo=UTC)  # CEST: UTC+2
+    assert scheduled(summer, paris) == "Mon 6 Jul 09:00 Europe/Paris"
+
+
+def test_only_outreach_waits_for_the_window_unless_the_playbook_adds_an_email() -> None:
+    windowed = OutreachPolicy(window="09:00-17:30")
+    assert [e for e in LEAD_EMAILS if windowed.waits(e)] == list(OUTREACH_EMAILS)
+    assert not OutreachPolicy().waits("intro")  # no window: nothing waits
+    quotes_too = OutreachPolicy(window="09:00-17:30", wait_for_window=["intro", "proposal"])
+    assert quotes_too.waits("proposal") and not quotes_too.waits("follow_up")
+    with pytest.raises(ValidationError) as refused:
+        OutreachPolicy(wait_for_window=["intro", "tender_bid", "quote"])
+    assert "'tender_bid', 'quote': no email to the lead has that name" in str(refused.value)
+    assert "a tender bid never waits" in str(refused.value)
+
+
+def test_the_default_list_leaves_every_playbooks_version_as_it_was() -> None:
+    playbook = load_playbook(ROOT / "playbooks", "default")
+    assert playbook.version == "6286e7656b82"  # the version sales began with before the list
+    outreach = playbook.outreach.model_copy(update={"wait_for_window": ["intro"]})
+    assert playbook.model_copy(update={"outreach": outreach}).version != playbook.version
+
+
+def test_with_no_window_the_email_leaves_now() -> None:
+    now = datetime(2026, 12, 6, 23, tzinfo=UTC)
+    assert OutreachPolicy().opens(now, ZONES["Asia/Tokyo"], frozenset()) == now

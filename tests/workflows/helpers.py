@@ -4,6 +4,8 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +14,16 @@ from temporalio.testing import WorkflowEnvironment
 
 from sales.lead import Lead
 from sales.playbook import OutreachPolicy, Playbook, load_playbook
+from sales.requests import SupportInput
+from sales.sending import ZONES
 from sales.stages import SalesStage
 from sales.state import SaleOutcome, SaleState, SupportState
 from settings import Settings
 from temporal_client import start_sale
+from workflows.sale import api as sale_api
 from workflows.sale.api import CommandAnswer
+from workflows.support import api as support_api
+from workflows.support.workflow import CustomerSupportWorkflow
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -79,6 +86,34 @@ async def start_paused(
         return await start(env.client, settings, lead, playbook)
 
 
+async def start_at(
+    env: WorkflowEnvironment, settings: Settings, lead: Lead, playbook: Playbook, at: datetime
+) -> WorkflowHandle[Any, SaleOutcome]:
+    """Start the sale so that it begins at `at` (give or take the seconds this takes) on its
+    virtual clock: a start delay, skipped at once; then it runs without time skipping, so the
+    test can signal mid-wait and fast-forward by hand."""
+    delay = at - datetime.now(UTC)
+    assert delay > timedelta(0), f"{at} is not in the future"
+    with env.with_time_skipping_disabled():
+        result = await start_sale(
+            env.client, lead, playbook, settings.task_queue, start_delay=delay
+        )
+    handle = env.client.get_workflow_handle(result.workflow_id, result_type=SaleOutcome)
+    await env.fast_forward(handle, delay)
+    return handle
+
+
+def next_local(weekday: int, hour: int, zone: str, *, minute: int = 0) -> datetime:
+    """The next `weekday` (0 Monday) at `hour`:`minute` in `zone`, at least an hour ahead."""
+    tz = ZONES[zone]
+    now = datetime.now(UTC).astimezone(tz)
+    day = now.date() + timedelta(days=(weekday - now.weekday()) % 7)
+    at = datetime.combine(day, time_of_day(hour, minute), tz)
+    if at < now + timedelta(hours=1):
+        at = datetime.combine(day + timedelta(days=7), time_of_day(hour, minute), tz)
+    return at
+
+
 async def state_of(handle: WorkflowHandle[Any, Any]) -> SaleState:
     state: SaleState = await handle.query("state", result_type=SaleState)
     return state
@@ -125,6 +160,48 @@ async def wait_for_support(
                 f"emails {[e.step for e in state.emails]}, orders {state.orders_fulfilled}"
             )
         await asyncio.sleep(0.1)
+
+
+async def wait_for_action(
+    handle: WorkflowHandle[Any, Any], prefix: str, what: str, timeout: float = 30.0
+) -> SaleState:
+    """Poll until the sale's next action starts with `prefix` ("intro scheduled")."""
+    return await wait_for(
+        handle,
+        lambda s: s.next_action is not None and s.next_action.description.startswith(prefix),
+        what,
+        timeout,
+    )
+
+
+async def start_support(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    lead: Lead,
+    playbook: Playbook,
+    *,
+    order_number: str | None = None,
+    history_limit: int | None = None,
+    start_delay: timedelta | None = None,
+) -> WorkflowHandle[Any, SupportState]:
+    """Start a customer's support on its own, as a won sale does (without time skipping)."""
+    support = SupportInput(
+        lead=lead,
+        playbook=playbook,
+        sale_workflow_id=sale_api.workflow_id(lead.lead_id),
+        order_number=order_number,
+    )
+    if history_limit is not None:
+        support.history_limit = history_limit
+    with env.with_time_skipping_disabled():
+        handle: WorkflowHandle[Any, SupportState] = await env.client.start_workflow(
+            CustomerSupportWorkflow.run,
+            support,
+            id=support_api.workflow_id(lead.lead_id),
+            task_queue=settings.task_queue,
+            start_delay=start_delay,
+        )
+    return handle
 
 
 async def wait_stage(handle: WorkflowHandle[Any, Any], stage: SalesStage) -> SaleState:

@@ -10,10 +10,15 @@ from temporalio.worker import Replayer
 from workflows.sale.workflow import SaleWorkflow
 from workflows.support.workflow import CustomerSupportWorkflow
 
-HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
+FOLDER = Path(__file__).resolve().parents[1] / "histories"
+# Today's recordings (`make histories`) and, in folders named for the change that followed
+# them, those of earlier code: sales begun then must still replay and finish.
+HISTORIES = sorted(FOLDER.rglob("*.json"))
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize(
+    "path", HISTORIES, ids=[str(p.relative_to(FOLDER).with_suffix("")) for p in HISTORIES]
+)
 async def test_recorded_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     replayer = Replayer(

@@ -19,6 +19,17 @@ from workflows.messages import Message, Messages
 WORKFLOW_TYPE = "SaleWorkflow"
 TASK_QUEUE = "sales"
 STATE_QUERY = "state"
+# The patch that brought windows for outreach only and a reply cancelling outreach.
+OUTREACH_RULES = "outreach-rules"
+
+
+def outreach_rules(process_version: int | None) -> bool:
+    """Whether a sale follows the outreach rules: its starter says so by the process version
+    it runs (no marker, no action); a sale started without one (begun before them, or by
+    another client) asks the patch, so one begun before them replays and ends as it began."""
+    if process_version is not None:
+        return process_version >= 2
+    return workflow.patched(OUTREACH_RULES)
 
 
 def workflow_id(lead_id: str) -> str:

@@ -68,6 +68,7 @@ class SaleBook(Mail):
             state.dropped_events = list(resume.dropped)
         if input.restarted_from:
             state.restarted_from = input.restarted_from
+        self.process_version = input.process_version
         super().__init__(
             state,
             steps,
@@ -79,6 +80,7 @@ class SaleBook(Mail):
         self.holidays_found = set()
         self.holiday_years = set()
         if resume is not None:
+            self.outreach_rules = resume.outreach_rules
             self._restore(resume.start)
 
     def begin(self, index: int, note: str = "") -> None:
@@ -135,12 +137,14 @@ class SaleBook(Mail):
             lead=self.lead,
             playbook=self.playbook,
             history_limit=self.history_limit,
+            process_version=self.process_version,
             resume=Resume(
                 start=self.journal.start,
                 entries=self.journal.entries,
                 rejected=self.state.rejected_events,
                 dropped=self.state.dropped_events,
                 runs=self.journal.runs + 1,
+                outreach_rules=self.outreach_rules,
             ),
         )
 

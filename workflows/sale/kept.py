@@ -327,6 +327,10 @@ class KeptEvents:
     def has_kept(self, kind: type[Event]) -> bool:
         return any(isinstance(r.event, kind) for r in self.kept)
 
+    def first_kept(self, kinds: tuple[type[Event], ...]) -> Received[Event] | None:
+        """The first kept event of any of `kinds`, left where it is."""
+        return next((r for r in self.kept if kinds and isinstance(r.event, kinds)), None)
+
     def put_back(self, received: Received[Event]) -> None:
         """An event a step woke on but leaves for the step that applies it."""
         self.kept.insert(0, received)

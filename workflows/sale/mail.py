@@ -1,27 +1,33 @@
-"""The sale's emails: inside the lead's sending window, once each, stopped by an opt-out.
+"""The sale's emails: once each, stopped by an opt-out; outreach inside the lead's sending
+window, and never after the reply or answer that made it pointless.
 
 A refused address of the seller's own (a sales manager's) is a mistake for a person to
 fix, so the sale waits for it; the lead's own address refused is a bounce.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import public_holidays
-    from sales.events import RetryRequested
+    from sales.events import Event, RetryRequested
     from sales.lead import Lead
     from sales.playbook import Playbook
     from sales.requests import EmailRequest, HolidaysRequest
-    from sales.sending import next_send_time, parse_window, zone_of
+    from sales.sending import scheduled
     from sales.stages import LostReason
-    from sales.state import EmailRecord
+    from sales.state import CancelledEmail, EmailRecord
 
 from workflows.emailing import MissedDeadline, Stopped, Suppressed, Undeliverable, send_email
 from workflows.sale.kept import SaleEnded
 from workflows.sale.operations import NeedsAttention, Operations
+
+
+class Cancelled(Exception):
+    """An email not sent: the event that made it pointless came while it was being sent."""
 
 
 class Mail(Operations):
@@ -31,6 +37,8 @@ class Mail(Operations):
     playbook: Playbook
     holidays_found: set[date]
     holiday_years: set[int]
+    # Windows for outreach only, and a reply cancels outreach: set for sales begun under them.
+    outreach_rules: bool = False
 
     async def email(
         self,
@@ -42,12 +50,31 @@ class Mail(Operations):
         attachments: list[str] | None = None,
         within: timedelta | None = None,
         outreach: bool = True,
-    ) -> None:
+        cancelled_by: tuple[type[Event], ...] = (),
+        before: datetime | None = None,
+    ) -> bool:
         """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost,
-        and one being sent or retried when the sale ends is cancelled."""
+        and one being sent or retried when the sale ends is cancelled.
+
+        An email the playbook holds for the lead's sending window (`template`, its name in
+        the process, in `outreach.wait_for_window`) waits for it; every other one goes at
+        once. False when it was not sent: an event of `cancelled_by` came first (before the
+        email, while it waited, or while it was being retried), or its window opens only at
+        `before` or later. `outreach`: the rule of sales begun before those rules.
+        """
         if self.ending is not None:
             raise self.ending
-        if outreach and to in (None, self.lead.email):
+        to_lead = to in (None, self.lead.email)
+        if self.outreach_rules and to_lead:
+            first = self.first_kept(cancelled_by)
+            if first is not None:
+                self._cancelled(step, f"{first.signal} came first")
+                return False
+            if self.playbook.outreach.waits(template) and not await self._window(
+                step, cancelled_by, before
+            ):
+                return False
+        elif outreach and to_lead:
             await self._within_window(step)
 
         def request() -> EmailRequest:
@@ -63,13 +90,26 @@ class Mail(Operations):
                 attachments=attachments or [],
             )
 
-        record = await self.journaled(
-            f"email {step}",
-            lambda: self._send(request(), within=within, sellers=to not in (None, self.lead.email)),
-            EmailRecord,
-            errors=(MissedDeadline,),
-        )
+        cancels = cancelled_by if self.outreach_rules else ()
+        try:
+            record = await self.journaled(
+                f"email {step}",
+                lambda: self._send(request(), within=within, sellers=not to_lead, cancels=cancels),
+                EmailRecord,
+                errors=(MissedDeadline, Cancelled),
+            )
+        except Cancelled as cancelled:
+            self._cancelled(step, str(cancelled))
+            return False
         self.state.emails.append(record)
+        return True
+
+    def _cancelled(self, step: str, why: str) -> None:
+        self.state.cancelled_emails.append(CancelledEmail(step=step, why=why, at=self.now()))
+
+    def cancelled(self, step: str) -> bool:
+        """Whether the sale decided not to send `step` (see `email`)."""
+        return any(email.step == step for email in self.state.cancelled_emails)
 
     def _addressed(self, to: str) -> str:
         """The seller's address to use: the sales manager's as a retry command corrected it."""
@@ -91,11 +131,22 @@ class Mail(Operations):
             self.state.sales_manager_email = str(event.sales_manager_email)
 
     async def _send(
-        self, request: EmailRequest, *, within: timedelta | None, sellers: bool
+        self,
+        request: EmailRequest,
+        *,
+        within: timedelta | None,
+        sellers: bool,
+        cancels: tuple[type[Event], ...],
     ) -> EmailRecord:
+        def stop() -> bool:
+            return self.ending is not None or self.first_kept(cancels) is not None
+
         try:
-            return await send_email(request, within=within, stop=lambda: self.ending is not None)
+            return await send_email(request, within=within, stop=stop)
         except Stopped as stopped:
+            first = self.first_kept(cancels)
+            if self.ending is None and first is not None:
+                raise Cancelled(f"{first.signal} came while it was being sent") from stopped
             raise (self.ending or SaleEnded(LostReason.OTHER, str(stopped))) from stopped
         except Suppressed as suppressed:
             raise SaleEnded(
@@ -107,25 +158,46 @@ class Mail(Operations):
             # The lead's own address refused for good: the same as a bounce signal.
             raise SaleEnded(LostReason.BOUNCED, str(refused), by="the mail server") from refused
 
+    async def _window(
+        self, step: str, cancelled_by: tuple[type[Event], ...], before: datetime | None
+    ) -> bool:
+        """Wait, if need be, for the lead's next sending window: True when it is open, False
+        when an event of `cancelled_by` came first or the window opens at `before` or later;
+        an opt-out ends the wait."""
+        send_at, zone = await self._send_time()
+        if send_at <= self.now():
+            return True
+        when = scheduled(send_at, zone)
+        if before is not None and send_at >= before:
+            self._cancelled(step, f"its sending window opens {when}, too late")
+            return False
+        self.expect_at(f"{step.replace('_', ' ')} scheduled {when}", send_at)
+        first = await self.next_of(cancelled_by, send_at)
+        if first is None:
+            return True
+        self.put_back(first)  # for the step, which acts on it next
+        self._cancelled(step, f"{first.signal} came while it waited for {when}")
+        return False
+
     async def _within_window(self, step: str) -> None:
-        """Wait, if need be, for the lead's next sending window; an opt-out ends the wait."""
-        outreach = self.playbook.outreach
-        if outreach.window is None:
+        """Wait, if need be, for the lead's next sending window; an opt-out ends the wait.
+        (Every email to the lead of a sale begun before the outreach rules.)"""
+        if self.playbook.outreach.window is None:
             return
-        zone = zone_of(self.lead.timezone, self.lead.country, outreach.fallback_timezone or "UTC")
+        send_at, zone = await self._send_time()
+        if send_at > self.now():
+            self.expect_at(
+                f"{step.replace('_', ' ')} scheduled {scheduled(send_at, zone)}", send_at
+            )
+            await self.next_of((), send_at)
+
+    async def _send_time(self) -> tuple[datetime, ZoneInfo]:
+        """When the lead's sending window is next open (now, if it is), and the lead's zone."""
+        outreach = self.playbook.outreach
+        zone = outreach.zone_for(self.lead)
         now = self.now()
         holidays = await self._holidays(now.astimezone(zone).year)
-        send_at = next_send_time(
-            now,
-            window=parse_window(outreach.window),
-            zone=zone,
-            business_days_only=outreach.business_days_only,
-            holidays=holidays,
-        )
-        if send_at > now:
-            local = send_at.astimezone(zone)
-            self.expect_at(f"send {step} at {local:%a %Y-%m-%d %H:%M} {zone}", send_at)
-            await self.next_of((), send_at)
+        return outreach.opens(now, zone, holidays), zone
 
     async def _holidays(self, year: int) -> frozenset[date]:
         """The lead country's public holidays of this year and the next, fetched once."""

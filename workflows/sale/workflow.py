@@ -14,7 +14,7 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sales.requests import SaleInput, SupportInput
+    from sales.requests import PROCESS_VERSION, SaleInput, SupportInput
     from sales.stages import SalesStage
     from sales.state import SaleOutcome, SaleState
 
@@ -76,6 +76,7 @@ class SaleWorkflow:
         book = self._book
         first = input.resume.start.index if input.resume else 0
         if input.resume is None:
+            book.outreach_rules = api.outreach_rules(input.process_version)
             book.upsert_lead_attributes()
         try:
             for index, step in enumerate(self._steps):
@@ -105,6 +106,7 @@ class SaleWorkflow:
                 playbook=book.playbook,
                 sale_workflow_id=book.state.workflow_id,
                 order_number=book.state.order.order_number if book.state.order else None,
+                process_version=PROCESS_VERSION,
             ),
             id=support_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,

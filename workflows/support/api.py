@@ -11,6 +11,8 @@ from workflows.messages import Message, Messages
 WORKFLOW_TYPE = "CustomerSupportWorkflow"
 STATE_QUERY = "state"
 STAGE = "SUPPORT"
+# The patch that made check-ins wait for the customer's sending window.
+CHECK_IN_WINDOW = "check-in-window"
 
 
 def workflow_id(lead_id: str) -> str:

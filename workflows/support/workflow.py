@@ -5,13 +5,14 @@ server suggests it, carrying its whole state in the input.
 """
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
+    from activities.calendar import public_holidays
     from sales.events import (
         AccountClosed,
         Event,
@@ -20,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
         TicketOpened,
         TicketResolved,
     )
-    from sales.requests import EmailRequest, SupportInput
+    from sales.requests import EmailRequest, HolidaysRequest, SupportInput
+    from sales.sending import scheduled
     from sales.state import (
         AppliedEvent,
         NextAction,
@@ -51,6 +53,8 @@ class CustomerSupportWorkflow:
             order_number=input.order_number,
         )
         self._inbox: list[Received[Event]] = []
+        self._holiday_dates: set[date] = set()
+        self._holiday_years: set[int] = set()
         self._events = EventInbox(
             api.MESSAGES,
             self._state.rejected_events,
@@ -147,18 +151,64 @@ class CustomerSupportWorkflow:
             state.next_action = NextAction(description="order fulfilled (order_fulfilled)")
             workflow.upsert_search_attributes([sa.NEXT_ACTION_AT.value_unset()])
         else:
+            held = f" scheduled {state.check_in_scheduled}" if state.check_in_scheduled else ""
             state.next_action = NextAction(
-                description=f"check-in {state.check_ins_sent + 1}", due_at=state.next_check_in_at
+                description=f"check-in {state.check_ins_sent + 1}{held}",
+                due_at=state.next_check_in_at,
             )
             workflow.upsert_search_attributes([sa.NEXT_ACTION_AT.value_set(state.next_check_in_at)])
         workflow.set_current_details(f"**Support:** next is {state.next_action.description}")
 
     async def _check_in(self) -> None:
         state = self._state
+        # Check-ins are outreach: they wait for the customer's sending window, and the loop
+        # goes on meanwhile, so an account closed in the wait cancels the check-in.
+        # Versioned: accounts that checked in before this replay as they ran.
+        if self._windowed_check_ins() and await self._held_for_window():
+            return
         number = state.check_ins_sent + 1
         await self._email(f"check_in_{number}", "check_in", {"number": number})
         state.check_ins_sent = number
+        state.check_in_scheduled = None
         state.next_check_in_at = workflow.now() + self._input.playbook.support.check_in_every
+
+    def _windowed_check_ins(self) -> bool:
+        """Whether check-ins wait for the window: the starter's process version says so, or
+        (an account begun before it) the patch does."""
+        version = self._input.process_version
+        if version is not None:
+            return version >= 2
+        return workflow.patched(api.CHECK_IN_WINDOW)
+
+    async def _held_for_window(self) -> bool:
+        """Whether the check-in due now waits for the customer's next sending window."""
+        outreach = self._input.playbook.outreach
+        if not outreach.waits("check_in"):
+            return False
+        zone = outreach.zone_for(self._state.lead)
+        now = workflow.now()
+        send_at = outreach.opens(now, zone, await self._holidays(now.astimezone(zone).year))
+        if send_at <= now:
+            return False
+        self._state.next_check_in_at = send_at
+        self._state.check_in_scheduled = scheduled(send_at, zone)
+        return True
+
+    async def _holidays(self, year: int) -> frozenset[date]:
+        """The customer country's public holidays of this year and the next."""
+        country = self._state.lead.country
+        if not self._input.playbook.outreach.public_holidays or not country:
+            return frozenset()
+        if year not in self._holiday_years:
+            found = await workflow.execute_activity(
+                public_holidays,
+                HolidaysRequest(country=country, years=[year, year + 1]),
+                start_to_close_timeout=timedelta(seconds=30),
+                summary=f"public holidays of {country}",
+            )
+            self._holiday_dates |= set(found)
+            self._holiday_years |= {year, year + 1}
+        return frozenset(self._holiday_dates)
 
     async def _email(self, step: str, template: str, context: dict[str, Any]) -> None:
         support = self._input.playbook.support

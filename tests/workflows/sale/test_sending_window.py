@@ -13,7 +13,7 @@ from sales.sending import ZONES, next_send_time, parse_window
 from sales.stages import LostReason
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
-from tests.workflows.helpers import PLAYBOOKS, new_lead, start_paused, wait_for
+from tests.workflows.helpers import PLAYBOOKS, new_lead, start_paused, wait_for, wait_for_action
 
 
 @pytest.mark.parametrize(
@@ -46,11 +46,7 @@ async def test_no_email_leaves_outside_the_leads_business_hours(
         holidays=days_off,
     )
     if expected > started + timedelta(seconds=5):
-        state = await wait_for(
-            handle,
-            lambda s: s.next_action is not None and s.next_action.description.startswith("send"),
-            "the intro waits for the window",
-        )
+        state = await wait_for_action(handle, "intro scheduled", "the intro waits for the window")
         assert state.next_action is not None and state.next_action.due_at == expected
         assert state.next_action.description.endswith(zone)
 
@@ -87,11 +83,7 @@ async def test_an_opt_out_while_an_email_waits_for_the_window_sends_nothing(
     handle = await start_paused(
         ts_env, settings, lead, playbook.model_copy(update={"outreach": outreach})
     )
-    await wait_for(
-        handle,
-        lambda s: s.next_action is not None and s.next_action.description.startswith("send intro"),
-        "the intro waits",
-    )
+    await wait_for_action(handle, "intro scheduled", "the intro waits")
     await handle.signal("unsubscribed", {"reason": "no"})
     assert (await handle.result()).lost_reason == LostReason.OPTED_OUT
     assert smtp.inbox.to(lead.email) == []

@@ -7,15 +7,12 @@ from datetime import timedelta
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from sales.requests import SupportInput
 from sales.state import SupportState
 from sales.suppression import Suppress
 from settings import Settings
 from tests.smtp_inbox import SmtpServer, readable, subject_of
-from tests.workflows.helpers import default_playbook, new_lead, wait_for_support
-from workflows.sale import api as sale_api
+from tests.workflows.helpers import default_playbook, new_lead, start_support, wait_for_support
 from workflows.support import api as support_api
-from workflows.support.workflow import CustomerSupportWorkflow
 from workflows.suppression.calls import suppress
 
 
@@ -24,18 +21,7 @@ async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_c
 ) -> None:
     lead = new_lead()
     playbook = default_playbook()
-    with ts_env.with_time_skipping_disabled():
-        handle = await ts_env.client.start_workflow(
-            CustomerSupportWorkflow.run,
-            SupportInput(
-                lead=lead,
-                playbook=playbook,
-                sale_workflow_id=sale_api.workflow_id(lead.lead_id),
-                order_number="PO-9",
-            ),
-            id=support_api.workflow_id(lead.lead_id),
-            task_queue=settings.task_queue,
-        )
+    handle = await start_support(ts_env, settings, lead, playbook, order_number="PO-9")
     await smtp.inbox.wait_for(lambda _: "welcome" in smtp.inbox.steps(lead.email))
     (welcome,) = smtp.inbox.to(lead.email)
     assert subject_of(welcome) == f"Welcome to {playbook.seller.company}, {lead.company}"
@@ -71,18 +57,7 @@ async def test_check_ins_go_on_at_the_playbooks_cadence_after_the_first(
     lead = new_lead()
     playbook = default_playbook()
     support = playbook.support  # the first check-in 14 days after fulfilment, then every 90
-    with ts_env.with_time_skipping_disabled():
-        handle = await ts_env.client.start_workflow(
-            CustomerSupportWorkflow.run,
-            SupportInput(
-                lead=lead,
-                playbook=playbook,
-                sale_workflow_id=sale_api.workflow_id(lead.lead_id),
-                order_number="PO-12",
-            ),
-            id=support_api.workflow_id(lead.lead_id),
-            task_queue=settings.task_queue,
-        )
+    handle = await start_support(ts_env, settings, lead, playbook, order_number="PO-12")
     await handle.signal("order_fulfilled", {"order_number": "PO-12"})
     fulfilled = await wait_for_support(
         handle, lambda s: s.next_check_in_at is not None, "fulfilment applied"
@@ -120,17 +95,7 @@ async def test_a_long_customer_life_continues_as_new_with_everything_carried(
     env: WorkflowEnvironment, worker: Worker, settings: Settings, smtp: SmtpServer
 ) -> None:
     lead = new_lead()
-    handle = await env.client.start_workflow(
-        CustomerSupportWorkflow.run,
-        SupportInput(
-            lead=lead,
-            playbook=default_playbook(),
-            sale_workflow_id=sale_api.workflow_id(lead.lead_id),
-            history_limit=20,
-        ),
-        id=support_api.workflow_id(lead.lead_id),
-        task_queue=settings.task_queue,
-    )
+    handle = await start_support(env, settings, lead, default_playbook(), history_limit=20)
     first_run = handle.result_run_id
     for number in range(12):
         await handle.signal("ticket_opened", {"ticket_id": f"T-{number}", "event_id": f"t{number}"})
@@ -159,16 +124,7 @@ async def test_a_customer_on_the_opt_out_list_gets_no_email_and_keeps_the_accoun
         Suppress(address=lead.email, reason="no newsletters", by="dpo"),
         settings.task_queue,
     )
-    handle = await env.client.start_workflow(
-        CustomerSupportWorkflow.run,
-        SupportInput(
-            lead=lead,
-            playbook=default_playbook(),
-            sale_workflow_id=sale_api.workflow_id(lead.lead_id),
-        ),
-        id=support_api.workflow_id(lead.lead_id),
-        task_queue=settings.task_queue,
-    )
+    handle = await start_support(env, settings, lead, default_playbook())
     for _ in range(200):
         state = await handle.query(support_api.STATE_QUERY, result_type=SupportState)
         if state.undelivered:

@@ -28,13 +28,20 @@ class Contract(Step):
         while True:
             contract = issued.document
             reminder = f"contract_v{contract.version}_reminder"
-            late = book.sent(reminder) or issued.remind_at >= issued.expires_at
+            reminded = book.sent(reminder) or book.cancelled(reminder)
+            late = reminded or issued.remind_at >= issued.expires_at
             due = issued.expires_at if late else issued.remind_at
             book.expect_at(f"customer signs {contract.number} (contract_signed)", due)
             received = await book.next(ContractSigned, due)
             if received is None:
                 if due != issued.expires_at:
-                    await book.email(reminder, "contract_reminder", issued.context)
+                    await book.email(
+                        reminder,
+                        "contract_reminder",
+                        issued.context,
+                        cancelled_by=(ContractSigned,),
+                        before=issued.expires_at,
+                    )
                     continue
                 book.expired(contract.number)
                 if terms.on_expiry is OnExpiry.NEW_VERSION and sent < terms.max_versions:

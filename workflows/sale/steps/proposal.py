@@ -23,6 +23,8 @@ from workflows.sale.steps.base import Step
 from workflows.sale.steps.quoting import PricingFailed, expiry, first_offer, reprice
 
 ANSWERS = (ProposalAccepted, RevisionRequested, ProposalRejected, DiscountApproved)
+# What makes a reminder pointless: the prospect answered the quote.
+REPLIES = (ProposalAccepted, RevisionRequested, ProposalRejected)
 
 
 class Proposal(Step):
@@ -39,7 +41,8 @@ class Proposal(Step):
             expires_at = expiry(current)
             reminder = f"proposal_v{current.version}_reminder"
             due = expires_at
-            if policy.reminder_before_expiry is not None and not book.sent(reminder):
+            reminded = book.sent(reminder) or book.cancelled(reminder)
+            if policy.reminder_before_expiry is not None and not reminded:
                 remind_at = expires_at - policy.reminder_before_expiry
                 due = remind_at if remind_at > book.now() else expires_at
             book.expect_at(f"prospect answers quote {current.number}", due)
@@ -49,7 +52,13 @@ class Proposal(Step):
                     await self._expired(current)
                 else:
                     context = {"quote": current.model_dump(mode="json")}
-                    await book.email(reminder, "proposal_reminder", context)
+                    await book.email(
+                        reminder,
+                        "proposal_reminder",
+                        context,
+                        cancelled_by=REPLIES,
+                        before=expires_at,
+                    )
                 continue
             match received.event:
                 case DiscountApproved():

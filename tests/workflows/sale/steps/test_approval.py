@@ -35,6 +35,7 @@ async def test_a_discount_at_the_threshold_goes_out_and_one_just_above_waits_for
     manager = playbook.seller.sales_manager_email
     lead = new_lead()
     handle = await start_paused(ts_env, fast_settings, lead, playbook)
+    await wait_for(handle, lambda s: "intro" in sent(s), "intro")  # a reply before it cancels it
     await handle.signal("interest_expressed", {})
     needs = {
         "summary": "Three gateways, at the discount the seller offered",

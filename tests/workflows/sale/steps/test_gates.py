@@ -12,7 +12,14 @@ from sales.gates import CreditDecision
 from sales.stages import LostReason, SalesStage
 from sales.state import GateStatus
 from settings import Settings
-from tests.workflows.helpers import command, new_lead, playbook_named, start_paused, wait_for
+from tests.workflows.helpers import (
+    command,
+    new_lead,
+    playbook_named,
+    sent,
+    start_paused,
+    wait_for,
+)
 from tests.workflows.sale.doubles import Doubles
 
 BIG = {
@@ -118,6 +125,7 @@ async def test_a_signature_during_legal_review_ends_it_and_is_not_asked_for_agai
     lead = new_lead(title="CEO")
     handle = await start_paused(ts_env, fast_settings, lead, playbook_named("enterprise"))
     await command(handle, "lead_qualified", {"qualified": True, "by": "lena.fischer"})
+    await wait_for(handle, lambda s: "intro" in sent(s), "intro")  # a reply before it cancels it
     await handle.signal("interest_expressed", {})
     small = {"summary": "pilot", "items": [{"sku": "NW-SENSOR-100", "quantity": 10}]}
     await command(handle, "needs_identified", small)

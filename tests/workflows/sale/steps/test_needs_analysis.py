@@ -5,7 +5,7 @@ from temporalio.worker import Worker
 
 from sales.stages import LostReason, SalesStage
 from settings import Settings
-from tests.workflows.helpers import new_lead, playbook_named, start_paused, wait_for
+from tests.workflows.helpers import new_lead, playbook_named, sent, start_paused, wait_for
 from tests.workflows.sale.doubles import Doubles
 
 
@@ -15,6 +15,7 @@ async def test_needs_not_recorded_in_time_end_the_sale_stalled(
     lead = new_lead()
     playbook = playbook_named("default")
     handle = await start_paused(ts_env, fast_settings, lead, playbook)
+    await wait_for(handle, lambda s: "intro" in sent(s), "intro")  # a reply before it cancels it
     await handle.signal("interest_expressed", {"notes": "met at the booth"})
     state = await wait_for(handle, lambda s: s.stage == SalesStage.NEEDS_ANALYSIS, "prospect")
     assert state.next_action is not None

@@ -1,0 +1,120 @@
+"""Emails held for the lead's sending window, at real playbook durations with the default
+playbook's window: a reminder waiting for the morning is cancelled by the answer it would have
+chased, and a quote that the playbook holds for business hours says when it leaves.
+
+Start instants are set (a skipped start delay), so each test meets the hours it describes
+whatever day CI runs on.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from sales.playbook import load_playbook
+from sales.sending import ZONES
+from sales.stages import SalesStage
+from settings import Settings
+from tests.workflows.helpers import (
+    NEEDS,
+    PLAYBOOKS,
+    new_lead,
+    next_local,
+    sent,
+    start_at,
+    wait_for,
+    wait_for_action,
+)
+from tests.workflows.sale.doubles import Doubles
+from workflows import search_attributes as sa
+
+MONDAY, SATURDAY = 0, 5
+ZONE = "Europe/Paris"
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(ZONES[ZONE])
+
+
+async def test_a_reminder_held_for_the_morning_is_cancelled_by_the_answer_it_would_chase(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    playbook = load_playbook(PLAYBOOKS, "default")
+    lead = new_lead(country="FR", timezone=ZONE)
+    handle = await start_at(ts_env, fast_settings, lead, playbook, next_local(MONDAY, 10, ZONE))
+    await wait_for(handle, lambda s: sent(s) == ["intro"], "the intro, in business hours")
+    await handle.signal("interest_expressed", {})
+    await handle.signal("needs_identified", NEEDS)
+    state = await wait_for(handle, lambda s: "proposal_v1" in sent(s), "the quote")
+
+    # The reminder is due 7 days before the quote's end (midnight UTC): at night in Paris.
+    expires = datetime.combine(state.quotes[0].valid_until + timedelta(days=1), time(0), UTC)
+    remind_at = expires - playbook.proposal.reminder_before_expiry  # type: ignore[operator]
+    assert not "09:00" <= f"{local(remind_at):%H:%M}" < "17:30"
+    now = await ts_env.get_current_time(handle)
+    await ts_env.fast_forward(handle, remind_at - now + timedelta(minutes=2))
+    state = await wait_for_action(
+        handle, "proposal v1 reminder scheduled", "the reminder waits for the morning"
+    )
+    await handle.signal("proposal_accepted", {"accepted_by": "Jeroen de Vries"})
+    state = await wait_for(handle, lambda s: "contract_v1" in sent(s), "the contract")
+    [reminder] = state.cancelled_emails
+    assert reminder.step == "proposal_v1_reminder"
+    assert reminder.why.startswith("proposal_accepted came while it waited for ")
+    contract = state.emails[-1]
+    assert not "09:00" <= f"{local(contract.sent_at):%H:%M}" < "17:30"  # an answer: at once
+
+    # The contract's reminder, 7 days on, is due at night too; the signature cancels it.
+    await ts_env.fast_forward(handle, playbook.contract.reminder_after + timedelta(minutes=2))
+    await wait_for_action(
+        handle, "contract v1 reminder scheduled", "the contract's reminder waits for the morning"
+    )
+    await handle.signal("contract_signed", {"signed_by": "Jeroen de Vries"})
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.CLOSING, "closing")
+    assert [c.step for c in state.cancelled_emails] == [
+        "proposal_v1_reminder",
+        "contract_v1_reminder",
+    ]
+    await handle.signal("order_placed", {"order_number": "PO-1"})
+    assert (await handle.result()).stage == SalesStage.WON
+    assert doubles.steps_to(lead.email)[:4] == [
+        "intro",
+        "orientation",
+        "proposal_v1",
+        "contract_v1",
+    ]
+    assert not [s for s in doubles.steps_to(lead.email) if "reminder" in s]
+    await ts_env.client.get_workflow_handle(f"support-{lead.lead_id}").terminate("test over")
+
+
+async def test_a_quote_the_playbook_holds_for_business_hours_says_when_it_leaves(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    playbook = load_playbook(PLAYBOOKS, "default")
+    outreach = playbook.outreach.model_copy(
+        update={"wait_for_window": [*playbook.outreach.wait_for_window, "proposal"]}
+    )
+    playbook = playbook.model_copy(update={"outreach": outreach})
+    lead = new_lead(country="FR", timezone=ZONE)
+    handle = await start_at(ts_env, fast_settings, lead, playbook, next_local(SATURDAY, 23, ZONE))
+    await wait_for(handle, lambda s: s.next_action is not None, "the intro waits")
+    await handle.signal("interest_expressed", {})
+    await handle.signal("needs_identified", NEEDS)
+    state = await wait_for_action(handle, "proposal v1 scheduled", "the quote waits for Monday")
+    assert sent(state) == ["orientation"]  # the orientation answers the needs at once
+    action = state.next_action
+    assert action is not None and action.due_at is not None
+    opens = local(action.due_at)
+    assert opens.weekday() < 5 and f"{opens:%H:%M}" == "09:00"
+    assert action.description == (
+        f"proposal v1 scheduled {opens:%a} {opens.day} {opens:%b} 09:00 {ZONE}"
+    )
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(sa.NEXT_ACTION_AT) == action.due_at
+
+    now = await ts_env.get_current_time(handle)
+    await ts_env.fast_forward(handle, action.due_at - now + timedelta(minutes=1))
+    state = await wait_for(handle, lambda s: "proposal_v1" in sent(s), "the quote, on Monday")
+    assert local(state.emails[-1].sent_at).date() == opens.date()
+    assert f"{local(state.emails[-1].sent_at):%H}" == "09"
+    await handle.terminate("the test is over")
