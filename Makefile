@@ -30,6 +30,7 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
+	$(VENV)/bin/lint-imports
 
 format: venv
 	$(PY) -m ruff format .
@@ -39,7 +40,7 @@ test: venv lint
 	$(PY) -m pytest -q
 
 bench: venv
-	$(PY) bench.py
+	$(PY) -m soak.bench
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache

@@ -22,11 +22,11 @@ from rich.markup import escape
 from cli import events, imports, leads, pipeline, playbooks, report, suppression
 from cli.output import Refused, UsageError, err
 from cli.parser import parse
+from client.connection import connect
 from privacy.keys import CodecSettingsError
 from sales.catalog import CatalogError
 from sales.playbook import PlaybookError
 from settings import Settings
-from temporal_client import connect
 
 
 async def run(argv: list[str]) -> int:
@@ -66,9 +66,10 @@ async def run(argv: list[str]) -> int:
     return await commands[args.command](client, settings, args)
 
 
-def main(argv: list[str]) -> int:
+async def run_command(argv: list[str]) -> int:
+    """One command, its errors on stderr: the exit status (tests run commands in-process)."""
     try:
-        return asyncio.run(run(argv))
+        return await run(argv)
     except Refused as refused:
         err.print(f"[red]refused:[/red] {escape(str(refused))}", soft_wrap=True)
         return 1
@@ -82,6 +83,10 @@ def main(argv: list[str]) -> int:
             )
             return 3
         raise
+
+
+def main(argv: list[str]) -> int:
+    return asyncio.run(run_command(argv))
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ from activities.email import EmailActivities
 from activities.last_look import withdrawn_by
 from activities.qualification import QualificationActivities
 from activities.suppression import SuppressionActivities
+from client.connection import connect
+from client.converter import OnePayload
 from privacy.keys import CodecSettingsError
 from privacy.logs import configure_logging
 from settings import Settings
-from temporal_client import connect
 from workflows.sale.workflow import SaleWorkflow
 from workflows.support.workflow import CustomerSupportWorkflow
 from workflows.suppression.workflow import SuppressionWorkflow
@@ -50,6 +51,8 @@ def build_worker(
     # Heartbeats reach the server every second, not at 80% of the timeout: a busy worker's
     # sends keep their margin and a cancel (the sale ended) reaches a send within a second.
     options.setdefault("max_heartbeat_throttle_interval", HEARTBEAT_THROTTLE)
+    # Every event handler gets one payload, whichever client this worker was built on.
+    options.setdefault("interceptors", [OnePayload()])
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

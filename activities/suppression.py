@@ -3,8 +3,8 @@
 from temporalio import activity
 from temporalio.client import Client
 
+from client.suppression import status_of, suppress
 from sales.suppression import Suppress, SuppressionStatus
-from workflows.suppression.calls import status_of, suppress
 
 
 class SuppressionActivities:

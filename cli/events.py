@@ -9,15 +9,15 @@ from typing import Any
 
 from pydantic import ValidationError
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli.output import Refused, UsageError, err, out, print_json
+from client.commands import refusal_of, send_command
+from client.queries import sale_state, support_state
 from sales.catalog import load_catalog
 from sales.errors import describe
 from sales.events import NeedsIdentified, RevisionRequested
 from sales.money import format_money
-from seller_commands import send_command
 from settings import Settings
 from workflows.messages import Message
 from workflows.sale import api as sale_api
@@ -43,6 +43,10 @@ def workflow_id_for(target: str, event: str | None = None) -> str:
     if event is not None and support_api.MESSAGES.get(event) is not None:
         return support_api.workflow_id(target)
     return sale_api.workflow_id(target)
+
+
+def is_support(workflow_id: str) -> bool:
+    return workflow_id.startswith(support_api.workflow_id(""))
 
 
 def read_payload(raw: str) -> str:
@@ -100,9 +104,7 @@ async def _command(handle: Any, event: str, payload: dict[str, Any], *, as_json:
             update.result(), timeout=APPLY_TIMEOUT
         )
     except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        raise Refused(f"{event} to {handle.id}: {reason.removeprefix('refused: ')}") from None
+        raise Refused(f"{event} to {handle.id}: {refusal_of(error).reason}") from None
     except TimeoutError:
         err.print(f"{event} to {handle.id}: no answer in time; is a worker running?")
         return 3
@@ -119,7 +121,8 @@ async def cmd_status(client: Client, settings: Settings, args: argparse.Namespac
     workflow_id = workflow_id_for(args.target)
     handle = client.get_workflow_handle(workflow_id)
     try:
-        state: dict[str, Any] = await handle.query(sale_api.STATE_QUERY, result_type=dict)
+        typed = await (support_state if is_support(workflow_id) else sale_state)(handle)
+        state: dict[str, Any] = typed.model_dump(mode="json")
     except RPCError as error:
         missing = error.status is RPCStatusCode.NOT_FOUND
         hint = "" if missing else " (a query needs a running worker)"

@@ -19,12 +19,12 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli.output import UsageError, err, out, print_json
+from client.sales import start_sale
 from sales.catalog import load_catalog
 from sales.lead_columns import ColumnError, map_columns
 from sales.leads_csv import LeadFileError, LeadRow, RowError, lead_rows, read_table
 from sales.playbook import Playbook, PlaybookError, load_playbook
 from settings import Settings
-from temporal_client import start_sale
 from workflows.sale import api as sale_api
 
 CONCURRENCY = 8

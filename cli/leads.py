@@ -8,13 +8,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cli.events import workflow_id_for
 from cli.output import Refused, UsageError, err, out, print_json
+from client.sales import NotRestartable, restart_sale, start_sale
 from sales.catalog import Catalog, load_catalog
 from sales.intake import Admitted, LeadRefused, admit_lead
 from sales.items import ItemOfInterest, parse_item
 from sales.lead import Lead
 from sales.playbook import load_playbook
 from settings import Settings
-from temporal_client import NotRestartable, restart_sale, start_sale
 
 LEAD_FIELDS = [f for f in Lead.model_fields if f not in ("email", "items")]
 

@@ -6,10 +6,10 @@ from pydantic import ValidationError
 from temporalio.client import Client, WorkflowUpdateFailedError
 
 from cli.output import Refused, UsageError, err, out, print_json
+from client.suppression import suppress, suppressed_addresses, unsuppress
 from sales.errors import describe
 from sales.suppression import Suppress, SuppressionSource, SuppressionStatus, Unsuppress
 from settings import Settings
-from workflows.suppression.calls import suppress, suppressed_addresses, unsuppress
 
 
 async def cmd_suppress(client: Client, settings: Settings, args: argparse.Namespace) -> int:

@@ -14,15 +14,15 @@ from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 from temporalio.client import Client
 
+from client.connection import connect
+from client.suppression import unsubscribe
 from devstack.mailbox import LocalMailbox
 from devstack.ports import HOST
 from devstack.processes import POLL_INTERVAL, Child, describe_status, log_tail, shown, start_child
 from gateway.codec import PATH as CODEC_PATH
 from privacy.keys import new_key_entry
 from settings import ROOT, Settings
-from temporal_client import connect
 from workflows.search_attributes import dev_server_flags
-from workflows.suppression.calls import unsubscribe
 
 log = logging.getLogger(__name__)
 NAMESPACE = "default"

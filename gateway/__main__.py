@@ -8,12 +8,12 @@ import sys
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from client.connection import connect
 from gateway.app import create_app
 from gateway.signatures import Verifier
 from privacy.keys import CodecSettingsError
 from privacy.logs import configure_logging
 from settings import Settings
-from temporal_client import connect
 
 
 async def main() -> int:

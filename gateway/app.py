@@ -14,9 +14,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateStage
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.commands import refusal_of, send_command
+from client.queries import sale_state
+from client.sales import start_sale
+from client.suppression import unsubscribe
 from gateway import codec as codec_routes
 from gateway.limits import BodyLimit, TooLarge, read_body
 from gateway.signatures import HEADER, SignatureError, Verifier
@@ -27,13 +30,10 @@ from sales.intake import LeadRefused, admit_lead
 from sales.lead import LEAD_ID_PATTERN
 from sales.playbook import PlaybookError, load_playbook
 from sales.unsubscribe import read_unsubscribe_token
-from seller_commands import send_command
 from settings import Settings
-from temporal_client import start_sale
 from workflows.messages import Message
 from workflows.sale import api as sale_api
 from workflows.support import api as support_api
-from workflows.suppression.calls import unsubscribe
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 COMMAND_TIMEOUT_SECONDS = 30
@@ -153,9 +153,7 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
                 return JSONResponse(answer.model_dump(), status_code=200)
             await handle.signal(event, payload)
         except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise Problem(409, f"refused: {reason.removeprefix('refused: ')}") from None
+            raise Problem(409, str(refusal_of(error))) from None
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise Problem(404, f"no running sale for lead {lead_id}") from None
@@ -163,17 +161,17 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
         return JSONResponse({"status": "accepted", "workflow_id": workflow_id}, status_code=202)
 
     @app.get("/v1/sales/{lead_id}", summary="the sale's whole state (the `state` query)")
-    async def sale_state(lead_id: str, request: Request) -> JSONResponse:
+    async def state_of_sale(lead_id: str, request: Request) -> JSONResponse:
         await signed_json(request)
         _lead_id(lead_id)
         handle = client.get_workflow_handle(sale_api.workflow_id(lead_id))
         try:
-            state = await handle.query(sale_api.STATE_QUERY, result_type=dict)
+            state = await sale_state(handle)
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise Problem(404, f"no sale for lead {lead_id}") from None
             raise Problem(503, f"Temporal: {error.message}") from None
-        return JSONResponse(state)
+        return JSONResponse(state.model_dump(mode="json"))
 
     @app.get("/v1/unsubscribe/{token}", response_class=HTMLResponse, summary="unsubscribe page")
     async def unsubscribe_page(token: str) -> HTMLResponse:
@@ -187,13 +185,13 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
         workflow_id = _workflow_of(token, unsubscribe_secrets)
         handle = client.get_workflow_handle(workflow_id)
         try:
-            state = await handle.query(sale_api.STATE_QUERY, result_type=dict)
+            state = await sale_state(handle)
         except RPCError:
             raise Problem(404, "this unsubscribe link is not valid") from None
         await unsubscribe(
             client,
             workflow_id,
-            str(state["lead"]["email"]),
+            state.lead.email,
             via="unsubscribe link",
             task_queue=settings.task_queue,
         )

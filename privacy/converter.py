@@ -1,24 +1,25 @@
-"""The data converter of every client and worker: pydantic JSON, encrypted when keys are set."""
+"""The data converter of every client and worker: pydantic JSON (`client.converter`), encrypted
+when keys are set."""
 
 import dataclasses
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
+from client.converter import sales_data_converter
 from privacy.codec import AesGcmCodec
 from privacy.keys import CodecSettingsError, KeyRing, parse_key_ring
 from settings import Settings
 
 
 def protected_converter(keys: KeyRing) -> DataConverter:
-    """`pydantic_data_converter` with the AES-GCM codec.
+    """`sales_data_converter` with the AES-GCM codec.
 
     Failure messages and stack traces go into the encrypted attributes too: an SMTP
     server's refusal names the address it refused, and would otherwise sit in the
     history in clear.
     """
     return dataclasses.replace(
-        pydantic_data_converter,
+        sales_data_converter,
         payload_codec=AesGcmCodec(keys),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
@@ -27,7 +28,7 @@ def protected_converter(keys: KeyRing) -> DataConverter:
 def data_converter(settings: Settings) -> DataConverter:
     """The converter the settings ask for; CodecSettingsError when they are incomplete."""
     if not settings.codec_on:
-        return pydantic_data_converter
+        return sales_data_converter
     assert settings.codec_keys is not None
     keys = parse_key_ring(settings.codec_keys.get_secret_value())
     if settings.lead_id_key() is None:

@@ -62,6 +62,8 @@ class StepKind:
     takes: tuple[type[Event], ...]
     emails: tuple[str, ...] = ()
     documents: tuple[str, ...] = ()
+    # Events of a later step it wakes on and leaves for that step (a signature in the review).
+    watches: tuple[type[Event], ...] = ()
 
 
 _KINDS = (
@@ -129,6 +131,7 @@ _KINDS = (
         (ContractRedlined, LegalApproved),
         emails=("contract_review",),
         documents=("contract",),
+        watches=(ContractSigned,),
     ),
     StepKind(
         StepName.CONTRACT,
@@ -214,6 +217,13 @@ def stage_of(steps: list[StepName] | tuple[StepName, ...], index: int) -> SalesS
         if stage is not None:
             return stage
     return SalesStage.CLOSING
+
+
+def waits_for(steps: tuple[StepName, ...], step: StepName) -> tuple[type[Event], ...]:
+    """Every event `step` may wait for in this process: those it takes, and those it watches."""
+    kind = STEP_KINDS[step]
+    offered = (NeedsIdentified,) if step in takers(steps, NeedsIdentified) else ()
+    return tuple(dict.fromkeys((*kind.takes, *offered, *kind.watches)))
 
 
 def takers(steps: tuple[StepName, ...], event: type[Event]) -> tuple[StepName, ...]:

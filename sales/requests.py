@@ -11,47 +11,6 @@ from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure
 from sales.qualification import Assessment
 from sales.quote import Quote
-from sales.resume import Resume
-from sales.state import SupportState
-
-# The version of the process today's code runs, declared by whoever starts a sale or a
-# customer's support. 2: sending windows hold outreach only, and a reply cancels outreach.
-# Without it (a sale begun before it, or started by another client) the workflow asks a patch.
-PROCESS_VERSION = 2
-
-
-class SaleInput(BaseModel):
-    """Starts a `SaleWorkflow`: the lead and the playbook snapshot it follows; in a run that
-    continues a sale, where the last run stopped."""
-
-    lead: Lead
-    playbook: Playbook
-    resume: Resume | None = None
-    history_limit: int = Field(
-        default=10_000, gt=0, description="events before continuing as new, if the server asks not"
-    )
-    restarted_from: str | None = Field(
-        default=None, description="the failed or terminated run this sale was restarted from"
-    )
-    process_version: int | None = Field(
-        default=None, description="the process version its starter runs (PROCESS_VERSION)"
-    )
-
-
-class SupportInput(BaseModel):
-    """Starts (or continues) a `CustomerSupportWorkflow` for a customer just won."""
-
-    lead: Lead
-    playbook: Playbook
-    sale_workflow_id: str
-    order_number: str | None = None
-    carried_state: SupportState | None = None
-    history_limit: int = Field(
-        default=10_000, gt=0, description="events before continuing as new, if the server asks not"
-    )
-    process_version: int | None = Field(
-        default=None, description="the process version its starter runs (PROCESS_VERSION)"
-    )
 
 
 class QualificationRequest(BaseModel):

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import activity
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.email import EmailActivities, checked_recipient, message_id
 from cli.output import UsageError, err, out
+from client.converter import OnePayload, sales_data_converter
+from client.sales import start_sale
 from sales.lead import Lead
 from sales.playbook import Playbook, load_playbook
 from sales.requests import EmailReceipt, EmailRequest
@@ -30,7 +31,6 @@ from simulation.behaviour import BehaviourError, Persona, load_behaviour
 from simulation.driver import SaleDriver, SaleRun
 from simulation.report import figures, render
 from simulation.support_stub import SupportNotSimulated
-from temporal_client import start_sale
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -83,7 +83,8 @@ async def simulate(
     binary = Path(sys.executable).parent / "temporal"
     env = await WorkflowEnvironment.start_time_skipping_v2(
         dev_server_existing_path=str(binary),
-        data_converter=pydantic_data_converter,
+        data_converter=sales_data_converter,
+        interceptors=[OnePayload()],
         search_attributes=sa.ALL,
         dev_server_extra_args=[
             "--dynamic-config-value",

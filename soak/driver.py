@@ -25,13 +25,13 @@ from temporalio.client import (
 from temporalio.common import RawValue
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.commands import send_command
+from client.sales import start_sale
 from sales.playbook import Playbook
 from sales.state import SaleOutcome, SaleState, SupportState
-from seller_commands import send_command
 from soak.plans import SalePlan
 from soak.script import Action
 from soak.stack import Inbox
-from temporal_client import start_sale
 from workflows.sale import api as sale_api
 from workflows.support import api as support_api
 

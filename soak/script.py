@@ -6,10 +6,11 @@ from typing import Any, Literal
 
 from sales.playbook import PurchasingProcedure
 from sales.stages import LostReason, SalesStage
+from workflows.sale import api as sale_api
 
 How = Literal["signal", "update", "raw"]
-# Seller commands that a script sends now and then as updates rather than signals.
-COMMANDS = ("needs_identified", "mark_lost", "discount_approved")
+# Seller commands (the contract's) are sent now and then as updates rather than signals.
+COMMANDS = frozenset(sale_api.MESSAGES.commands())
 SKUS = ("NW-SENSOR-100", "NW-GATEWAY-20", "NW-PLATFORM", "NW-INSTALL", "NW-MANUAL")
 NAMES = (("Jeroen", "de Vries"), ("Anna", "Huber"), ("Piotr", "Nowak"), ("Sofia", "Lund"))
 

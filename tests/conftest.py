@@ -10,11 +10,11 @@ from pathlib import Path
 import pluggy
 import pytest
 import pytest_asyncio
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
+from client.converter import OnePayload, sales_data_converter
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.stall_report import READING, SECTION, STARTED, watch
@@ -44,7 +44,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     """A plain dev server: real time, for flows driven by signals."""
     environment = await WorkflowEnvironment.start_local(
         dev_server_existing_path=TEMPORAL_BIN,
-        data_converter=pydantic_data_converter,
+        data_converter=sales_data_converter,
+        interceptors=[OnePayload()],
         search_attributes=sa.ALL,
     )
     yield environment
@@ -56,7 +57,8 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """A dev server with per-workflow time skipping, for cadences, expiries and check-ins."""
     environment = await WorkflowEnvironment.start_time_skipping_v2(
         dev_server_existing_path=TEMPORAL_BIN,
-        data_converter=pydantic_data_converter,
+        data_converter=sales_data_converter,
+        interceptors=[OnePayload()],
         search_attributes=sa.ALL,
         dev_server_extra_args=[
             "--dynamic-config-value",
@@ -100,11 +102,45 @@ async def ts_worker(
         yield running
 
 
+# What makes a test one of the real-parts tier: the real activities, SMTP, a plain dev server
+# for real time, or processes of its own (the stack, faults, the simulation, the CLI as ops
+# run it). Everything else is the fast tier: pure code, and workflows on activity doubles
+# under time skipping.
+REAL_FIXTURES = {"worker", "ts_worker", "env", "smtp", "settings", "gateway"}
+REAL_PATHS = (
+    "tests/faults/",
+    "tests/devstack/",
+    "tests/test_devstack.py",
+    "tests/simulation/",
+    "tests/workflows/sale/test_continue_as_new.py",
+)
+# Tests that load both cores on their own (servers of their own, busy workers, timing to the
+# minute across continue-as-new): they run one after another on one pytest worker.
+HEAVY_PATHS = (
+    "tests/faults/",
+    "tests/simulation/",
+    "tests/workflows/sale/test_continue_as_new.py",
+    "tests/properties/test_real.py",
+    "tests/properties/test_races.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the real-parts tier: `make mutants` leaves it out (`-m "not real_parts"`)."""
+    """Mark each test's tier (`-m fast`, `-m real_parts`; `make mutants` runs the fast one) and
+    keep the heavy ones together on one pytest worker (`--dist loadgroup`)."""
     for item in items:
-        if {"worker", "ts_worker"} & set(getattr(item, "fixturenames", ())):
+        path = item.nodeid
+        real = (
+            item.get_closest_marker("real_parts") is not None
+            or bool(REAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+            or path.startswith(REAL_PATHS)
+        )
+        if not real:
+            item.add_marker(pytest.mark.fast)
+        elif item.get_closest_marker("real_parts") is None:
             item.add_marker(pytest.mark.real_parts)
+        if path.startswith(HEAVY_PATHS):
+            item.add_marker(pytest.mark.xdist_group("heavy"))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,16 +1,15 @@
-"""Turning raw signal and update payloads into validated events, de-duplicated, or refusals.
+"""What arrives on a workflow's messages: events checked once, de-duplicated, or refusals recorded.
 
-Signals are received as `RawValue` so that nothing an outside system sends is
-dropped by the SDK: a payload that is not JSON, or not the shape the signal
-needs, becomes a `RejectedEvent` in the workflow's state. An update's validator
-uses the same checks without recording anything, and its sender hears why.
+Typed handlers receive the event, or an `Unreadable` where the sender sent something that
+is not the event (the payload converter makes it, so the SDK drops nothing); unknown
+message names reach the dynamic fallback. Every refusal becomes a `RejectedEvent` in the
+workflow's state; an update's validator asks the same questions without recording anything.
 
-What is recorded is bounded whatever arrives: a payload over `EVENT_BYTES` is
-refused unread, a refusal keeps a digest and an excerpt rather than the payload,
-and only the latest `REJECTED_KEPT` refusals are listed; older ones are counted.
+What is recorded is bounded whatever arrives: a refusal keeps a digest and an excerpt
+rather than the payload, and only the latest `REJECTED_KEPT` refusals are listed; older
+ones are counted.
 """
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,17 +22,19 @@ from temporalio.common import RawValue
 with workflow.unsafe.imports_passed_through():
     # pydantic's EmailStr imports it lazily while validating playbooks in the sandbox.
     import email_validator  # noqa: F401
-    from pydantic import ValidationError
 
-    from sales.errors import describe
     from sales.events import Event
-    from sales.limits import EVENT_BYTES, EXCERPT, REJECTED_KEPT, SHORT
+    from sales.limits import REJECTED_KEPT, SHORT
     from sales.stages import SalesStage
     from sales.state import DroppedEvents, RejectedEvent
+    from sales.unreadable import Unreadable, too_large, unreadable
 
-from workflows.messages import Messages
+from workflows.messages import Message, Messages
 
 E = TypeVar("E", bound=Event, covariant=True)
+
+# What a typed handler of an event receives.
+Payload = Event | Unreadable
 
 
 @dataclass
@@ -47,19 +48,14 @@ class Received(Generic[E]):
 
 @dataclass
 class Refused:
-    """Why a payload is not an event the workflow can take, with the payload as received."""
+    """Why a message is not an event the workflow can take, and what came."""
 
     signal: str
-    reason: str
-    raw: bytes = b""
-    event_id: str | None = None
+    what: Unreadable
 
-
-def payload_bytes(arg: Any) -> bytes:
-    """The payload as it came: a raw value's bytes, or what the SDK decoded, as JSON."""
-    if isinstance(arg, RawValue):
-        return bytes(arg.payload.data)
-    return json.dumps(arg, default=str, ensure_ascii=False).encode()
+    @property
+    def reason(self) -> str:
+        return self.what.problem
 
 
 def count_dropped(
@@ -81,8 +77,19 @@ def count_dropped(
     )
 
 
+def unknown_message(messages: Messages, name: str, args: Sequence[RawValue]) -> Refused:
+    """A message name the workflow has no handler for (the dynamic fallback's)."""
+    raw = bytes(args[0].payload.data) if len(args) == 1 else _as_json(args)
+    known = ", ".join(messages.names())
+    return Refused(name, too_large(raw) or unreadable(raw, f"unknown signal; known: {known}"))
+
+
+def _as_json(args: Sequence[RawValue]) -> bytes:
+    return json.dumps([bytes(a.payload.data).decode("utf-8", "replace") for a in args]).encode()
+
+
 class EventInbox:
-    """Validates each message against its payload model and remembers event ids already taken."""
+    """Checks each message's payload and remembers the event ids already taken."""
 
     def __init__(
         self,
@@ -101,61 +108,16 @@ class EventInbox:
     def seen(self) -> list[str]:
         return sorted(self._seen)
 
-    def remember(self, ids: Iterable[str]) -> None:
-        """Event ids taken in an earlier run of the same workflow."""
-        self._seen |= set(ids)
-
-    def parse(self, signal: str, args: Sequence[RawValue]) -> Received[Event] | Refused:
+    def check(self, message: Message[Any], payload: Payload) -> Received[Event] | Refused:
         """The event, or why it is refused; records nothing (update validators use this)."""
-        message = self._messages.get(signal)
-        raw = payload_bytes(args[0]) if len(args) == 1 else b""
-        if message is None:
-            known = ", ".join(self._messages.names())
-            return Refused(signal, f"unknown signal; known: {known}", raw)
-        if len(raw) > EVENT_BYTES:
+        if isinstance(payload, Unreadable):
+            return Refused(message.name, payload)
+        if payload.event_id is not None and payload.event_id in self._seen:
             return Refused(
-                signal, f"payload too large: {len(raw):,} bytes; the limit is {EVENT_BYTES:,}", raw
+                message.name,
+                _of_event(payload, "duplicate event_id: this event was already received"),
             )
-        data: Any = None
-        try:
-            if len(args) != 1:
-                raise ValueError(f"expected one JSON object, got {len(args)} arguments")
-            # A named handler gets the payload raw; only for an odd number of arguments
-            # has the SDK decoded them already (see workflows.handlers).
-            arg: Any = args[0]
-            data = (
-                workflow.payload_converter().from_payload(arg.payload)
-                if isinstance(arg, RawValue)
-                else arg
-            )
-        except Exception as err:  # an undecodable payload must be recorded, not crash the task
-            return Refused(signal, f"unreadable payload: {err}", raw)
-        try:
-            event = message.model.model_validate(data)
-        except ValidationError as err:
-            event_id = data.get("event_id") if isinstance(data, dict) else None
-            return Refused(
-                signal,
-                "invalid payload: " + describe(err),
-                raw,
-                event_id=event_id if isinstance(event_id, str) else None,
-            )
-        if event.event_id is not None and event.event_id in self._seen:
-            return Refused(
-                signal,
-                "duplicate event_id: this event was already received",
-                raw,
-                event_id=event.event_id,
-            )
-        return Received(signal=signal, event=event, at=workflow.now())
-
-    def decode(self, signal: str, args: Sequence[RawValue]) -> Received[Event] | None:
-        """The event, or None once its refusal is recorded in the rejected events."""
-        parsed = self.parse(signal, args)
-        if isinstance(parsed, Refused):
-            self.record(parsed)
-            return None
-        return parsed
+        return Received(signal=message.name, event=payload, at=workflow.now())
 
     def take(self, received: Received[Event]) -> None:
         """Mark the event's id as taken, so a repeat is rejected."""
@@ -170,27 +132,21 @@ class EventInbox:
     def reject_received(self, received: Received[Event], reason: str) -> None:
         """Record why an event was not applied, and forget its event_id."""
         self.forget(received)
-        self.record(
-            Refused(
-                received.signal,
-                reason,
-                received.event.model_dump_json(exclude_none=True).encode(),
-                event_id=received.event.event_id,
-            )
-        )
+        self.record(Refused(received.signal, _of_event(received.event, reason)))
 
     def record(self, refused: Refused) -> None:
         """List the refusal, bounded; past `REJECTED_KEPT` the oldest is only counted."""
         now = workflow.now()
+        what = refused.what
         self._rejected.append(
             RejectedEvent(
                 signal=refused.signal[:SHORT],
-                event_id=refused.event_id[:SHORT] if refused.event_id else None,
-                reason=refused.reason[:1000],
+                event_id=what.event_id,
+                reason=what.problem,
                 at=now,
-                size=len(refused.raw),
-                digest=hashlib.sha256(refused.raw).hexdigest()[:16],
-                excerpt=refused.raw[: EXCERPT * 4].decode("utf-8", "replace")[:EXCERPT],
+                size=what.size,
+                digest=what.digest,
+                excerpt=what.excerpt,
             )
         )
         while len(self._rejected) > REJECTED_KEPT:
@@ -205,3 +161,10 @@ class EventInbox:
     def counted_as(self, signal: str) -> str:
         """The name a dropped event is counted under: unknown names share one entry."""
         return signal if self._messages.get(signal) is not None else "(unknown signal)"
+
+
+def _of_event(event: Event, reason: str) -> Unreadable:
+    """A refused event, recorded as its sender's JSON would read."""
+    return unreadable(event.model_dump_json(exclude_none=True).encode(), reason).model_copy(
+        update={"event_id": event.event_id}
+    )

@@ -16,12 +16,17 @@ class Message(Generic[E]):
     """A signal a workflow takes, by name, with its payload model.
 
     A seller command is also a Workflow Update of the same name and payload, so
-    its sender hears "accepted" or "refused: why" at once.
+    its sender hears "accepted" or why not (`sales.refusals`) at once.
     """
 
     name: str
     model: type[E]
     command: bool = False
+
+    @property
+    def description(self) -> str:
+        """What the Temporal UI shows beside the message: its payload model's first line."""
+        return (self.model.__doc__ or "").strip().splitlines()[0]
 
 
 class UnknownMessage(ValueError):

@@ -178,6 +178,7 @@ async def test_an_import_in_json_says_what_happened_to_every_row(
 async def test_errors_go_to_stderr_with_their_exit_status_and_nothing_on_stdout(
     env: WorkflowEnvironment, settings: Settings
 ) -> None:
+    # As ops and scripts run it: a process of its own, its exit status and its two streams.
     cases = [
         (["signal", "x", "contract_sighned"], 2, "unknown event 'contract_sighned'"),
         (["signal", "x", "mark_lost", "--payload", "{"], 2, "--payload is not valid JSON"),
@@ -188,22 +189,22 @@ async def test_errors_go_to_stderr_with_their_exit_status_and_nothing_on_stdout(
         (["playbook", "show", "nope"], 2, "nope"),
     ]
     for args, status, message in cases:
-        ran = await run_starter(env, settings, *args, "--json")
+        ran = await run_starter(env, settings, *args, "--json", own_process=True)
         assert (ran.returncode, ran.stdout) == (status, ""), f"{args}: {ran!r}"
         assert message in ran.stderr, f"{args}: {ran.stderr!r}"
-    usage = await run_starter(env, settings, "frobnicate")
+    usage = await run_starter(env, settings, "frobnicate", own_process=True)
     assert usage.returncode == 2 and "invalid choice: 'frobnicate'" in usage.stderr
 
     # A playbook with problems: the problems on stderr, the verdict as data on stdout.
     broken = await run_starter(
-        env, settings, "playbook", "check", "catalog/products.toml", "--json"
+        env, settings, "playbook", "check", "catalog/products.toml", "--json", own_process=True
     )
     assert broken.returncode == 1
     assert "error:" in broken.stderr
     verdict = json.loads(broken.stdout)
     assert verdict["ok"] is False and verdict["problems"]
     unreachable = await run_starter(
-        None, settings, "list", environ={"TEMPORAL_ADDRESS": "127.0.0.1:1"}
+        None, settings, "list", environ={"TEMPORAL_ADDRESS": "127.0.0.1:1"}, own_process=True
     )
     assert unreachable.returncode == 3
     assert "cannot reach Temporal" in unreachable.stderr and unreachable.stdout == ""

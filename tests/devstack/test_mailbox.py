@@ -10,13 +10,13 @@ from aiosmtpd.controller import Controller
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from client.suppression import status_of
 from devstack.mailbox import LocalMailbox, maildir_count
 from devstack.ports import free_port
 from devstack.services import OptOuts
 from sales.stages import LostReason
 from settings import Settings
 from tests.workflows.helpers import new_lead, start, wait_for
-from workflows.suppression.calls import status_of
 
 
 def send(port: int, message: EmailMessage) -> None:

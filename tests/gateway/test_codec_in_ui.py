@@ -11,13 +11,13 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
+from client.sales import start_sale
 from devstack.ports import free_port
 from devstack.services import codec_endpoint
 from gateway.app import create_app
 from gateway.signatures import Verifier
 from sales.lead import Lead, lead_id_context
 from settings import Settings
-from temporal_client import start_sale
 from tests.gateway.conftest import SECRETS
 from tests.privacy.keys import CODEC_TOKEN
 from tests.privacy.server import protected, protected_server

@@ -9,6 +9,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from client.suppression import status_of
 from sales.lead import lead_id_for_email
 from sales.stages import LostReason
 from sales.unsubscribe import unsubscribe_token
@@ -16,7 +17,6 @@ from settings import Settings
 from tests.gateway.conftest import SECRETS, Gateway
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import new_lead, start, wait_for
-from workflows.suppression.calls import status_of
 
 
 def lead_body(**fields: Any) -> dict[str, Any]:

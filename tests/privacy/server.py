@@ -12,6 +12,7 @@ from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from client.converter import OnePayload
 from privacy.converter import protected_converter
 from privacy.keys import parse_key_ring
 from settings import Settings
@@ -42,6 +43,7 @@ async def protected_server(
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=TEMPORAL_BIN,
         data_converter=protected_converter(parse_key_ring(KEYS)),
+        interceptors=[OnePayload()],
         search_attributes=sa.ALL,
         dev_server_database_filename=str(database),
         dev_server_extra_args=extra_args or [],

@@ -7,6 +7,7 @@ from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from client.converter import sales_data_converter
 from privacy.codec import ENCODING, KEY_ID, AesGcmCodec, CodecError
 from privacy.converter import data_converter, protected_converter
 from privacy.keys import CodecSettingsError, parse_key_ring
@@ -104,7 +105,7 @@ async def test_the_converter_encrypts_values_and_failure_messages() -> None:
 
 
 def test_no_keys_no_change_and_keys_without_a_lead_id_secret_refused() -> None:
-    assert data_converter(Settings(codec_keys=None)) is pydantic_data_converter
+    assert data_converter(Settings(codec_keys=None)) is sales_data_converter
     with pytest.raises(CodecSettingsError, match="SALESFLOW_LEAD_ID_SECRET is not"):
         data_converter(Settings(codec_keys=SecretStr(NEW)))
     converter = data_converter(

@@ -12,12 +12,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from client.sales import start_sale
 from privacy.codec import ENCODING
 from sales.items import ItemOfInterest
 from sales.lead import Lead, lead_id_context
 from sales.stages import SalesStage
 from settings import Settings
-from temporal_client import start_sale
 from tests.cli.starter import run_starter
 from tests.privacy.keys import LEAD_ID_SECRET, NEW, OLD
 from tests.privacy.server import database_bytes, payloads_in, raw_history

@@ -2,7 +2,7 @@
 
 Each message is answered one of three ways: the sale took it in (a signal, or an update
 its validator let through), so it must show up in its state as applied, kept, rejected
-or counted; an update's validator refused it ("refused: ..."), and the sale records
+or counted; an update's validator refused it (`Refusal.recorded` false), and the sale records
 nothing, by design; or the sale had already finished, and the client says so.
 """
 
@@ -21,9 +21,9 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.commands import refusal_of
 from sales.state import SaleState
 from tests.properties.scenarios import Scenario, Send
 from workflows.sale import api
@@ -69,10 +69,9 @@ async def deliver(handle: WorkflowHandle[Any, Any], send: Send) -> Delivered:
         answer = await asyncio.wait_for(update, SEND_TIMEOUT)
         return Delivered(send, True, f"{answer.status}: {answer.detail}")
     except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        reason = cause.message if isinstance(cause, ApplicationError) else repr(cause)
         # The validator refuses before the sale records anything; later refusals are recorded.
-        return Delivered(send, not reason.startswith("refused: "), reason)
+        refusal = refusal_of(err)
+        return Delivered(send, refusal.recorded, str(refusal))
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND and await closed(handle):
             return Delivered(send, False, f"the sale had finished: {err.message}")

@@ -12,14 +12,13 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from client.sales import start_sale
 from sales.lead import Lead
 from sales.playbook import OutreachPolicy, Playbook, load_playbook
-from sales.requests import SupportInput
 from sales.sending import ZONES
 from sales.stages import SalesStage
 from sales.state import SaleOutcome, SaleState, SupportState
 from settings import Settings
-from temporal_client import start_sale
 from workflows.sale import api as sale_api
 from workflows.sale.api import CommandAnswer
 from workflows.support import api as support_api
@@ -185,7 +184,7 @@ async def start_support(
     start_delay: timedelta | None = None,
 ) -> WorkflowHandle[Any, SupportState]:
     """Start a customer's support on its own, as a won sale does (without time skipping)."""
-    support = SupportInput(
+    support = support_api.SupportInput(
         lead=lead,
         playbook=playbook,
         sale_workflow_id=sale_api.workflow_id(lead.lead_id),

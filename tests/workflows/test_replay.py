@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from client.converter import OnePayload, sales_data_converter
 from workflows.sale.workflow import SaleWorkflow
 from workflows.support.workflow import CustomerSupportWorkflow
 
@@ -22,7 +22,9 @@ HISTORIES = sorted(FOLDER.rglob("*.json"))
 async def test_recorded_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     replayer = Replayer(
-        workflows=[SaleWorkflow, CustomerSupportWorkflow], data_converter=pydantic_data_converter
+        workflows=[SaleWorkflow, CustomerSupportWorkflow],
+        data_converter=sales_data_converter,
+        interceptors=[OnePayload()],
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None

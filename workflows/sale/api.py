@@ -1,20 +1,26 @@
 """The contract of `SaleWorkflow`: what callers, the gateway and tests use to reach a sale.
 
-Workflow id scheme, task queue, the `state` query, every message with its payload
-model (seller commands are also updates), the answer to a command, and the
-search attributes a sale carries. Names are spelled here once.
+Workflow id scheme, task queue, its input, the `state` query, every message with its
+payload model (seller commands are also updates), the answer to a command, and the search
+attributes a sale carries. Names are spelled here once; tests check the workflow registers
+exactly these.
 """
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from sales import events as ev
+    from sales.lead import Lead
+    from sales.playbook import Playbook
 
 from workflows import search_attributes as sa
 from workflows.messages import Message, Messages
+from workflows.sale.legacy import Resume
+from workflows.sale.snapshot import SaleSnapshot
+from workflows.versions import follows
 
 WORKFLOW_TYPE = "SaleWorkflow"
 TASK_QUEUE = "sales"
@@ -24,12 +30,29 @@ OUTREACH_RULES = "outreach-rules"
 
 
 def outreach_rules(process_version: int | None) -> bool:
-    """Whether a sale follows the outreach rules: its starter says so by the process version
-    it runs (no marker, no action); a sale started without one (begun before them, or by
-    another client) asks the patch, so one begun before them replays and ends as it began."""
-    if process_version is not None:
-        return process_version >= 2
-    return workflow.patched(OUTREACH_RULES)
+    """Whether a sale follows the outreach rules (process version 2)."""
+    return follows(process_version, 2, OUTREACH_RULES)
+
+
+class SaleInput(BaseModel):
+    """Starts a `SaleWorkflow`: the lead and the playbook snapshot it follows; in a run that
+    continues a sale, the sale as the last run left it."""
+
+    lead: Lead
+    playbook: Playbook
+    history_limit: int = Field(
+        default=10_000, gt=0, description="events before continuing as new, if the server asks not"
+    )
+    restarted_from: str | None = Field(
+        default=None, description="the failed or terminated run this sale was restarted from"
+    )
+    process_version: int | None = Field(
+        default=None, description="the process version its starter runs (PROCESS_VERSION)"
+    )
+    snapshot: SaleSnapshot | None = None
+    resume: Resume | None = Field(
+        default=None, description="how runs of code before the snapshot continued as new"
+    )
 
 
 def workflow_id(lead_id: str) -> str:
@@ -93,6 +116,7 @@ class CommandAnswer(BaseModel):
     detail: str
 
 
+# Every attribute a sale sets; the workflow upserts no other.
 SEARCH_ATTRIBUTES = (
     sa.SALES_STAGE,
     sa.LEAD_SOURCE,
@@ -105,4 +129,5 @@ SEARCH_ATTRIBUTES = (
     sa.DEAL_CURRENCY,
     sa.LOST_REASON,
     sa.NEXT_ACTION_AT,
+    sa.NEEDS_ATTENTION,
 )

@@ -6,41 +6,41 @@ fix, so the sale waits for it; the lead's own address refused is a bounce.
 """
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import public_holidays
-    from sales.events import Event, RetryRequested
-    from sales.lead import Lead
+    from sales.events import Event
     from sales.playbook import Playbook
     from sales.requests import EmailRequest, HolidaysRequest
     from sales.sending import scheduled
     from sales.stages import LostReason
-    from sales.state import CancelledEmail, EmailRecord
+    from sales.state import EmailRecord
 
 from workflows.emailing import MissedDeadline, Stopped, Suppressed, Undeliverable, send_email
-from workflows.sale.kept import SaleEnded
-from workflows.sale.operations import NeedsAttention, Operations
+from workflows.sale.events import SaleEnded
+from workflows.sale.operations import NeedsAttention
+
+if TYPE_CHECKING:
+    from workflows.sale.sale import Sale
 
 
 class Cancelled(Exception):
     """An email not sent: the event that made it pointless came while it was being sent."""
 
 
-class Mail(Operations):
+class Mail:
     """Sends the sale's emails and keeps the lead country's holidays for its window."""
 
-    lead: Lead
-    playbook: Playbook
-    holidays_found: set[date]
-    holiday_years: set[int]
-    # Windows for outreach only, and a reply cancels outreach: set for sales begun under them.
-    outreach_rules: bool = False
+    def __init__(self, sale: "Sale", holidays: list[date], holiday_years: list[int]) -> None:
+        self._sale = sale
+        self.holidays_found = set(holidays)
+        self.holiday_years = set(holiday_years)
 
-    async def email(
+    async def send(
         self,
         step: str,
         template: str,
@@ -62,15 +62,18 @@ class Mail(Operations):
         email, while it waited, or while it was being retried), or its window opens only at
         `before` or later. `outreach`: the rule of sales begun before those rules.
         """
-        if self.ending is not None:
-            raise self.ending
-        to_lead = to in (None, self.lead.email)
-        if self.outreach_rules and to_lead:
-            first = self.first_kept(cancelled_by)
+        sale = self._sale
+        events = sale.events
+        if events.ending is not None:
+            raise events.ending
+        lead = sale.lead
+        to_lead = to in (None, lead.email)
+        if sale.outreach_rules and to_lead:
+            first = events.first_kept(cancelled_by)
             if first is not None:
-                self._cancelled(step, f"{first.signal} came first")
+                sale.email_cancelled(step, f"{first.signal} came first")
                 return False
-            if self.playbook.outreach.waits(template) and not await self._window(
+            if sale.playbook.outreach.waits(template) and not await self._window(
                 step, cancelled_by, before
             ):
                 return False
@@ -80,55 +83,44 @@ class Mail(Operations):
         def request() -> EmailRequest:
             # Built at each try: a retry command may have corrected a seller's address.
             return EmailRequest(
-                workflow_id=self.state.workflow_id,
+                workflow_id=sale.state.workflow_id,
                 step=step,
-                template=self.playbook.email_template(template),
-                to=self._addressed(to) if to else self.lead.email,
-                lead=self.lead,
+                template=sale.playbook.email_template(template),
+                to=self._addressed(to) if to else lead.email,
+                lead=lead,
                 playbook=self._corrected_playbook(),
                 context=context or {},
                 attachments=attachments or [],
             )
 
-        cancels = cancelled_by if self.outreach_rules else ()
+        cancels = cancelled_by if sale.outreach_rules else ()
         try:
-            record = await self.journaled(
+            record = await sale.operations.run(
                 f"email {step}",
                 lambda: self._send(request(), within=within, sellers=not to_lead, cancels=cancels),
-                EmailRecord,
                 errors=(MissedDeadline, Cancelled),
             )
         except Cancelled as cancelled:
-            self._cancelled(step, str(cancelled))
+            sale.email_cancelled(step, str(cancelled))
             return False
-        self.state.emails.append(record)
+        sale.emailed(record)
         return True
-
-    def _cancelled(self, step: str, why: str) -> None:
-        self.state.cancelled_emails.append(CancelledEmail(step=step, why=why, at=self.now()))
-
-    def cancelled(self, step: str) -> bool:
-        """Whether the sale decided not to send `step` (see `email`)."""
-        return any(email.step == step for email in self.state.cancelled_emails)
 
     def _addressed(self, to: str) -> str:
         """The seller's address to use: the sales manager's as a retry command corrected it."""
-        corrected = self.state.sales_manager_email
-        manager = str(self.playbook.seller.sales_manager_email)
+        corrected = self._sale.state.sales_manager_email
+        manager = str(self._sale.playbook.seller.sales_manager_email)
         return corrected if corrected and to == manager else to
 
     def _corrected_playbook(self) -> Playbook:
         """The playbook with the sales manager's address as corrected, so that mail to it is
         still the seller's own (no unsubscribe links, no opt-out check)."""
-        corrected = self.state.sales_manager_email
+        playbook = self._sale.playbook
+        corrected = self._sale.state.sales_manager_email
         if not corrected:
-            return self.playbook
-        seller = self.playbook.seller.model_copy(update={"sales_manager_email": corrected})
-        return self.playbook.model_copy(update={"seller": seller})
-
-    def retried(self, event: Any) -> None:
-        if isinstance(event, RetryRequested) and event.sales_manager_email:
-            self.state.sales_manager_email = str(event.sales_manager_email)
+            return playbook
+        seller = playbook.seller.model_copy(update={"sales_manager_email": corrected})
+        return playbook.model_copy(update={"seller": seller})
 
     async def _send(
         self,
@@ -138,16 +130,18 @@ class Mail(Operations):
         sellers: bool,
         cancels: tuple[type[Event], ...],
     ) -> EmailRecord:
+        events = self._sale.events
+
         def stop() -> bool:
-            return self.ending is not None or self.first_kept(cancels) is not None
+            return events.ending is not None or events.first_kept(cancels) is not None
 
         try:
             return await send_email(request, within=within, stop=stop)
         except Stopped as stopped:
-            first = self.first_kept(cancels)
-            if self.ending is None and first is not None:
+            first = events.first_kept(cancels)
+            if events.ending is None and first is not None:
                 raise Cancelled(f"{first.signal} came while it was being sent") from stopped
-            raise (self.ending or SaleEnded(LostReason.OTHER, str(stopped))) from stopped
+            raise (events.ending or SaleEnded(LostReason.OTHER, str(stopped))) from stopped
         except Suppressed as suppressed:
             raise SaleEnded(
                 LostReason.OPTED_OUT, str(suppressed), by="the opt-out list", listed=True
@@ -164,49 +158,53 @@ class Mail(Operations):
         """Wait, if need be, for the lead's next sending window: True when it is open, False
         when an event of `cancelled_by` came first or the window opens at `before` or later;
         an opt-out ends the wait."""
+        sale = self._sale
         send_at, zone = await self._send_time()
-        if send_at <= self.now():
+        if send_at <= sale.now():
             return True
         when = scheduled(send_at, zone)
         if before is not None and send_at >= before:
-            self._cancelled(step, f"its sending window opens {when}, too late")
+            sale.email_cancelled(step, f"its sending window opens {when}, too late")
             return False
-        self.expect_at(f"{step.replace('_', ' ')} scheduled {when}", send_at)
-        first = await self.next_of(cancelled_by, send_at)
+        sale.expect_at(f"{step.replace('_', ' ')} scheduled {when}", send_at)
+        first = await sale.events.next_of(cancelled_by, send_at)
         if first is None:
             return True
-        self.put_back(first)  # for the step, which acts on it next
-        self._cancelled(step, f"{first.signal} came while it waited for {when}")
+        sale.events.put_back(first)  # for the step, which acts on it next
+        sale.email_cancelled(step, f"{first.signal} came while it waited for {when}")
         return False
 
     async def _within_window(self, step: str) -> None:
         """Wait, if need be, for the lead's next sending window; an opt-out ends the wait.
         (Every email to the lead of a sale begun before the outreach rules.)"""
-        if self.playbook.outreach.window is None:
+        sale = self._sale
+        if sale.playbook.outreach.window is None:
             return
         send_at, zone = await self._send_time()
-        if send_at > self.now():
-            self.expect_at(
+        if send_at > sale.now():
+            sale.expect_at(
                 f"{step.replace('_', ' ')} scheduled {scheduled(send_at, zone)}", send_at
             )
-            await self.next_of((), send_at)
+            await sale.events.next_of((), send_at)
 
     async def _send_time(self) -> tuple[datetime, ZoneInfo]:
         """When the lead's sending window is next open (now, if it is), and the lead's zone."""
-        outreach = self.playbook.outreach
-        zone = outreach.zone_for(self.lead)
-        now = self.now()
+        sale = self._sale
+        outreach = sale.playbook.outreach
+        zone = outreach.zone_for(sale.lead)
+        now = sale.now()
         holidays = await self._holidays(now.astimezone(zone).year)
         return outreach.opens(now, zone, holidays), zone
 
     async def _holidays(self, year: int) -> frozenset[date]:
         """The lead country's public holidays of this year and the next, fetched once."""
-        country = self.lead.country
-        if not self.playbook.outreach.public_holidays or not country:
+        sale = self._sale
+        country = sale.lead.country
+        if not sale.playbook.outreach.public_holidays or not country:
             return frozenset()
         if year not in self.holiday_years:
             request = HolidaysRequest(country=country, years=[year, year + 1])
-            found = await self.journaled(
+            found = await sale.operations.run(
                 f"holidays {country} {year}",
                 lambda: workflow.execute_activity(
                     public_holidays,
@@ -214,11 +212,7 @@ class Mail(Operations):
                     start_to_close_timeout=timedelta(seconds=30),
                     summary=f"public holidays of {country}",
                 ),
-                list[date],
             )
             self.holidays_found |= set(found)
             self.holiday_years |= {year, year + 1}
         return frozenset(self.holidays_found)
-
-    def sent(self, step: str) -> bool:
-        return any(email.step == step for email in self.state.emails)

@@ -1,9 +1,13 @@
 """The contract of `CustomerSupportWorkflow`: id scheme, query, messages, search attributes."""
 
+from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from sales import events as ev
+    from sales.lead import Lead
+    from sales.playbook import Playbook
+    from sales.state import SupportState
 
 from workflows import search_attributes as sa
 from workflows.messages import Message, Messages
@@ -13,6 +17,22 @@ STATE_QUERY = "state"
 STAGE = "SUPPORT"
 # The patch that made check-ins wait for the customer's sending window.
 CHECK_IN_WINDOW = "check-in-window"
+
+
+class SupportInput(BaseModel):
+    """Starts (or continues) a `CustomerSupportWorkflow` for a customer just won."""
+
+    lead: Lead
+    playbook: Playbook
+    sale_workflow_id: str
+    order_number: str | None = None
+    carried_state: SupportState | None = None
+    history_limit: int = Field(
+        default=10_000, gt=0, description="events before continuing as new, if the server asks not"
+    )
+    process_version: int | None = Field(
+        default=None, description="the process version its starter runs (PROCESS_VERSION)"
+    )
 
 
 def workflow_id(lead_id: str) -> str:

@@ -13,6 +13,7 @@ from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import public_holidays
+    from sales import events as ev
     from sales.events import (
         AccountClosed,
         Event,
@@ -21,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
         TicketOpened,
         TicketResolved,
     )
-    from sales.requests import EmailRequest, HolidaysRequest, SupportInput
+    from sales.requests import EmailRequest, HolidaysRequest
     from sales.sending import scheduled
     from sales.state import (
         AppliedEvent,
@@ -29,21 +30,22 @@ with workflow.unsafe.imports_passed_through():
         SupportState,
         Ticket,
     )
+    from sales.unreadable import Unreadable
 
 from workflows import search_attributes as sa
 from workflows.emailing import Suppressed, Undeliverable, send_email
-from workflows.handlers import with_message_handlers
-from workflows.inbox import EventInbox, Received
+from workflows.inbox import EventInbox, Payload, Received, Refused, unknown_message
+from workflows.messages import Message
 from workflows.support import api
+from workflows.versions import follows
 
 
 @workflow.defn(name=api.WORKFLOW_TYPE)
-@with_message_handlers(api.MESSAGES, signal="receive")
 class CustomerSupportWorkflow:
     """Welcomes the customer, follows fulfilment, checks in on a cadence, ends on account_closed."""
 
     @workflow.init
-    def __init__(self, input: SupportInput) -> None:
+    def __init__(self, input: api.SupportInput) -> None:
         self._input = input
         self._state = input.carried_state or SupportState(
             workflow_id=workflow.info().workflow_id,
@@ -67,20 +69,45 @@ class CustomerSupportWorkflow:
         """The customer's support: orders fulfilled, tickets, feedback, emails, next check-in."""
         return self._state
 
-    @workflow.signal(dynamic=True)
-    def receive(self, name: str, args: Sequence[RawValue]) -> None:
-        """Every support signal: validated and de-duplicated, then applied or rejected."""
-        received = self._events.decode(name, args)
-        if received is None:
+    @workflow.signal(name=api.ORDER_FULFILLED.name, description=api.ORDER_FULFILLED.description)
+    def order_fulfilled(self, event: ev.OrderFulfilled | Unreadable) -> None:
+        self._receive(api.ORDER_FULFILLED, event)
+
+    @workflow.signal(name=api.TICKET_OPENED.name, description=api.TICKET_OPENED.description)
+    def ticket_opened(self, event: ev.TicketOpened | Unreadable) -> None:
+        self._receive(api.TICKET_OPENED, event)
+
+    @workflow.signal(name=api.TICKET_RESOLVED.name, description=api.TICKET_RESOLVED.description)
+    def ticket_resolved(self, event: ev.TicketResolved | Unreadable) -> None:
+        self._receive(api.TICKET_RESOLVED, event)
+
+    @workflow.signal(name=api.FEEDBACK_RECEIVED.name, description=api.FEEDBACK_RECEIVED.description)
+    def feedback_received(self, event: ev.FeedbackReceived | Unreadable) -> None:
+        self._receive(api.FEEDBACK_RECEIVED, event)
+
+    @workflow.signal(name=api.ACCOUNT_CLOSED.name, description=api.ACCOUNT_CLOSED.description)
+    def account_closed(self, event: ev.AccountClosed | Unreadable) -> None:
+        self._receive(api.ACCOUNT_CLOSED, event)
+
+    @workflow.signal(dynamic=True, description="any other name: recorded as rejected")
+    def unknown(self, name: str, args: Sequence[RawValue]) -> None:
+        """A message of a name the account does not know: recorded, never dropped."""
+        self._events.record(unknown_message(api.MESSAGES, name, args))
+
+    def _receive(self, message: Message[Any], payload: Payload) -> None:
+        """Every support event: checked and de-duplicated, then applied or rejected."""
+        checked = self._events.check(message, payload)
+        if isinstance(checked, Refused):
+            self._events.record(checked)
             return
         if self._state.closed_reason is not None:
-            self._events.reject_received(received, "the account is closed")
+            self._events.reject_received(checked, "the account is closed")
             return
-        self._events.take(received)
-        self._inbox.append(received)
+        self._events.take(checked)
+        self._inbox.append(checked)
 
     @workflow.run
-    async def run(self, input: SupportInput) -> SupportState:
+    async def run(self, input: api.SupportInput) -> SupportState:
         """Runs until the account is closed; returns the final state."""
         state = self._state
         if input.carried_state is None:
@@ -173,12 +200,8 @@ class CustomerSupportWorkflow:
         state.next_check_in_at = workflow.now() + self._input.playbook.support.check_in_every
 
     def _windowed_check_ins(self) -> bool:
-        """Whether check-ins wait for the window: the starter's process version says so, or
-        (an account begun before it) the patch does."""
-        version = self._input.process_version
-        if version is not None:
-            return version >= 2
-        return workflow.patched(api.CHECK_IN_WINDOW)
+        """Whether check-ins wait for the window (process version 2)."""
+        return follows(self._input.process_version, 2, api.CHECK_IN_WINDOW)
 
     async def _held_for_window(self) -> bool:
         """Whether the check-in due now waits for the customer's next sending window."""

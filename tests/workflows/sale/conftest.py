@@ -8,6 +8,7 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from client.converter import OnePayload
 from settings import Settings
 from tests.stall_report import watch
 from tests.workflows.sale.doubles import Doubles
@@ -38,6 +39,7 @@ async def fast_worker(
             task_queue=fast_settings.task_queue,
             workflows=[SaleWorkflow, CustomerSupportWorkflow],
             activities=doubles.activities(),
+            interceptors=[OnePayload()],
         ) as running,
         watch(request.node, ts_env.client, fast_settings.task_queue),
     ):

@@ -2,7 +2,7 @@
 
 Every shipped playbook's personas run twice on time-skipping servers at real playbook
 durations: once as usual, once with a history limit of one event, so each run rests
-at its next wait and the next run replays the step's journal and goes on. Emails
+at its next wait and the next run goes on from the sale's snapshot. Emails
 (Message-IDs included), stages, quotes, documents, gates and applied events must be
 the same, and no email twice. For the silent lead, whom only the playbook's timers move,
 every email and stage at the same virtual time to the minute too. The other personas'

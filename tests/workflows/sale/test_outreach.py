@@ -9,13 +9,13 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from client.suppression import status_of
 from sales.stages import LostReason
 from sales.suppression import SuppressionSource
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import new_lead, start, wait_for
 from worker import build_worker
-from workflows.suppression.calls import status_of
 
 
 async def failing_send(handle: WorkflowHandle[Any, Any]) -> str:

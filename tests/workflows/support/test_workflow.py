@@ -7,13 +7,13 @@ from datetime import timedelta
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from client.suppression import suppress
 from sales.state import SupportState
 from sales.suppression import Suppress
 from settings import Settings
 from tests.smtp_inbox import SmtpServer, readable, subject_of
 from tests.workflows.helpers import default_playbook, new_lead, start_support, wait_for_support
 from workflows.support import api as support_api
-from workflows.suppression.calls import suppress
 
 
 async def test_support_welcomes_checks_in_after_fulfilment_and_ends_on_account_closed(

@@ -5,7 +5,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from sales.process import StepName
 
-from workflows.sale.book import SaleBook
+from workflows.sale.sale import Sale
 from workflows.sale.steps.base import Step
 from workflows.sale.steps.closing import Closing
 from workflows.sale.steps.contact import Contact
@@ -35,6 +35,6 @@ STEPS: dict[StepName, type[Step]] = {
 }
 
 
-def build_steps(book: SaleBook) -> list[Step]:
-    """The steps of the sale's playbook, in order, each working through `book`."""
-    return [STEPS[name](book) for name in book.steps]
+def build_steps(sale: Sale) -> list[Step]:
+    """The steps of the sale's playbook, in order, each working through `sale`."""
+    return [STEPS[name](sale) for name in sale.steps]

@@ -11,7 +11,8 @@ with workflow.unsafe.imports_passed_through():
     from sales.quote import Quote
     from sales.stages import LostReason
 
-from workflows.sale.book import SaleBook, SaleEnded
+from workflows.sale.events import SaleEnded
+from workflows.sale.sale import Sale
 from workflows.sale.steps.quoting import PricingFailed, reprice
 
 
@@ -19,43 +20,47 @@ class ApprovalTooLate(Exception):
     """No approval came before the moment the caller had to go on without one."""
 
 
-def needs_approval(book: SaleBook, quote: Quote) -> bool:
-    threshold = book.playbook.proposal.discount_approval_threshold
+def needs_approval(sale: Sale, quote: Quote) -> bool:
+    threshold = sale.playbook.proposal.discount_approval_threshold
     return quote.totals.effective_discount_percent > threshold
 
 
-async def approved(book: SaleBook, quote: Quote, *, by: datetime | None = None) -> Quote:
+async def approved(sale: Sale, quote: Quote, *, by: datetime | None = None) -> Quote:
     """The quote once the manager approves; at the allowed discount, or lost, if not.
 
     `by` caps the wait (a tender's deadline) when it comes before the playbook's timeout;
     ApprovalTooLate when that cap, not the playbook, ended the wait.
     """
-    policy = book.playbook.proposal
+    policy = sale.playbook.proposal
     threshold = policy.discount_approval_threshold
     given = quote.totals.effective_discount_percent
-    book.awaiting_approval(True)
-    await book.email(
-        f"discount_approval_v{quote.version}",
-        "discount_approval_request",
-        {
-            "quote": quote.model_dump(mode="json"),
-            "discount_percent": str(given),
-            "threshold": str(threshold),
-        },
-        to=book.playbook.seller.sales_manager_email,
-    )
-    due = book.expect(
+    sale.draft = quote  # priced, held for the manager: a resumed run finds it here
+    sale.awaiting_approval(True)
+    request = f"discount_approval_v{quote.version}"
+    if not sale.sent(request):
+        await sale.mail.send(
+            request,
+            "discount_approval_request",
+            {
+                "quote": quote.model_dump(mode="json"),
+                "discount_percent": str(given),
+                "threshold": str(threshold),
+            },
+            to=sale.playbook.seller.sales_manager_email,
+        )
+    due = sale.expect(
         f"sales manager approves {given}% off (discount_approved)", policy.approval_timeout
     )
-    capped = by is not None and by < due
+    # A resumed run finds the capped due itself: the cap still decides.
+    capped = by is not None and by <= due
     if by is not None and capped:
         due = by
-        book.expect_at(f"sales manager approves {given}% off (discount_approved)", due)
-    received = await book.next(DiscountApproved, due)
-    book.awaiting_approval(False)
+        sale.expect_at(f"sales manager approves {given}% off (discount_approved)", due)
+    received = await sale.events.next(DiscountApproved, due)
+    sale.awaiting_approval(False)
     if received is not None:
-        book.applied(received)
-        book.discount_approved(received.event.approver)
+        sale.events.applied(received)
+        sale.discount_approved(received.event.approver)
         return quote
     if capped:
         raise ApprovalTooLate(f"{given}% off {quote.number} was not approved in time")
@@ -63,7 +68,7 @@ async def approved(book: SaleBook, quote: Quote, *, by: datetime | None = None) 
         plain = [ItemOfInterest(sku=line.sku, quantity=line.quantity) for line in quote.lines]
         try:
             return await reprice(
-                book,
+                sale,
                 quote,
                 items=plain,
                 discount_percent=Decimal(threshold),

@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.stages import LostReason
     from sales.state import Order
 
-from workflows.sale.book import SaleEnded
+from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import Step
 
 
@@ -18,18 +18,18 @@ class Closing(Step):
     name = StepName.CLOSING
 
     def entry_note(self) -> str:
-        if self.book.playbook.has_step(StepName.CONTRACT):
+        if self.sale.playbook.has_step(StepName.CONTRACT):
             return "proposal accepted and contract signed"
         return "offer accepted"
 
     async def run(self) -> None:
-        book = self.book
-        due = book.expect(
-            "customer places the first order (order_placed)", book.playbook.closing.order_wait
+        sale = self.sale
+        due = sale.expect(
+            "customer places the first order (order_placed)", sale.playbook.closing.order_wait
         )
-        received = await book.next(OrderPlaced, due)
+        received = await sale.events.next(OrderPlaced, due)
         if received is None:
             raise SaleEnded(LostReason.NO_ORDER, "no order placed in time")
         order = received.event
-        book.applied(received)
-        book.ordered(Order(order_number=order.order_number, amount=order.amount, at=received.at))
+        sale.events.applied(received)
+        sale.ordered(Order(order_number=order.order_number, amount=order.amount, at=received.at))

@@ -1,5 +1,7 @@
 """CONTRACT: the accepted offer as a contract with the playbook's terms, sent, reminded, signed."""
 
+import re
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -8,11 +10,20 @@ with workflow.unsafe.imports_passed_through():
     from sales.process import StepName
     from sales.requests import ContractDocument
     from sales.stages import LostReason
-    from sales.state import Signature
+    from sales.state import DocumentRecord, Signature
 
-from workflows.sale.book import SaleEnded
+from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import Step
-from workflows.sale.steps.drafting import Issued, send_contract
+from workflows.sale.steps.drafting import (
+    Issued,
+    context_of,
+    email_contract,
+    rendered_of,
+    send_contract,
+)
+
+# The email of a version sent for signature (not its reminder, not a review draft's).
+FOR_SIGNATURE = re.compile(r"contract_v\d+")
 
 
 class Contract(Step):
@@ -21,21 +32,21 @@ class Contract(Step):
     name = StepName.CONTRACT
 
     async def run(self) -> None:
-        book = self.book
-        terms = book.playbook.contract
+        sale = self.sale
+        events = sale.events
+        terms = sale.playbook.contract
         issued = await self._first()
-        sent = 1
         while True:
             contract = issued.document
             reminder = f"contract_v{contract.version}_reminder"
-            reminded = book.sent(reminder) or book.cancelled(reminder)
+            reminded = sale.sent(reminder) or sale.cancelled(reminder)
             late = reminded or issued.remind_at >= issued.expires_at
             due = issued.expires_at if late else issued.remind_at
-            book.expect_at(f"customer signs {contract.number} (contract_signed)", due)
-            received = await book.next(ContractSigned, due)
+            sale.expect_at(f"customer signs {contract.number} (contract_signed)", due)
+            received = await events.next(ContractSigned, due)
             if received is None:
                 if due != issued.expires_at:
-                    await book.email(
+                    await sale.mail.send(
                         reminder,
                         "contract_reminder",
                         issued.context,
@@ -43,19 +54,18 @@ class Contract(Step):
                         before=issued.expires_at,
                     )
                     continue
-                book.expired(contract.number)
-                if terms.on_expiry is OnExpiry.NEW_VERSION and sent < terms.max_versions:
-                    issued = await send_contract(book, contract.version + 1)
-                    sent += 1
+                sale.expired(contract.number)
+                if terms.on_expiry is OnExpiry.NEW_VERSION and self._sent() < terms.max_versions:
+                    issued = await send_contract(sale, contract.version + 1)
                     continue
                 raise SaleEnded(LostReason.CONTRACT_EXPIRED, f"{contract.number} not signed")
             signed = received.event
             refusal = self._wrong_version(signed, contract)
             if refusal is not None:
-                book.reject(received, refusal)
+                events.reject(received, refusal)
                 continue
-            book.applied(received)
-            book.signed(
+            events.applied(received)
+            sale.signed(
                 Signature(
                     contract_number=contract.number,
                     signed_by=signed.signed_by,
@@ -65,28 +75,48 @@ class Contract(Step):
             )
             return
 
+    def _sent(self) -> int:
+        """The versions sent for signature so far."""
+        return sum(1 for email in self.sale.state.emails if FOR_SIGNATURE.fullmatch(email.step))
+
     async def _first(self) -> Issued:
         """Version 1, or after a legal review the next version with the agreed amendments;
-        a draft the buyer already signed during the review is not sent again."""
-        book = self.book
-        draft = book.latest_document("contract")
+        a draft the buyer already signed during the review is not sent again. A resumed run
+        finds the version it issued (its email sent, or still to send)."""
+        sale = self.sale
+        draft = sale.latest_document("contract")
+        if draft is not None and not self._review_draft(draft):
+            rendered = rendered_of(sale, draft)
+            if self._issued(draft):
+                remind_at = rendered.issued_at + sale.playbook.contract.reminder_after
+                return Issued(
+                    rendered.document, remind_at, rendered.expires_at, context_of(sale, rendered)
+                )
+            return await email_contract(sale, rendered)
         if draft is None:
-            return await send_contract(book, 1)
-        if book.has_kept(ContractSigned):
-            now = book.now()
+            return await send_contract(sale, 1)
+        if sale.events.has_kept(ContractSigned):
+            now = sale.now()
             document = ContractDocument(
                 number=draft.number,
                 version=draft.version,
                 html_path=draft.html_path,
                 pdf_path=draft.pdf_path,
             )
-            expires_at = now + book.playbook.contract.expires_after
+            expires_at = now + sale.playbook.contract.expires_after
             return Issued(document, expires_at, expires_at, {})
-        return await send_contract(book, draft.version + 1)
+        return await send_contract(sale, draft.version + 1)
+
+    def _review_draft(self, draft: DocumentRecord) -> bool:
+        return self.sale.sent(f"contract_review_v{draft.version}")
+
+    def _issued(self, draft: DocumentRecord) -> bool:
+        step = f"contract_v{draft.version}"
+        return self.sale.sent(step) or self.sale.cancelled(step)
 
     def _wrong_version(self, signed: ContractSigned, contract: ContractDocument) -> str | None:
         named = signed.contract_number
         if named is None or named == contract.number:
             return None
-        what = "has expired" if named in self.book.state.expired else "is not the current version"
+        what = "has expired" if named in self.sale.state.expired else "is not the current version"
         return f"signature for {named}, which {what}; sign {contract.number}"

@@ -9,8 +9,9 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.documents import DocumentActivities
     from sales.requests import ContractDocument, ContractRequest
+    from sales.state import DocumentRecord
 
-from workflows.sale.book import SaleBook
+from workflows.sale.sale import Sale
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT
 
 
@@ -33,27 +34,27 @@ class Rendered:
     expires_at: datetime
 
 
-async def render_contract(book: SaleBook, version: int, *, for_review: bool = False) -> Rendered:
+async def render_contract(sale: Sale, version: int, *, for_review: bool = False) -> Rendered:
     """Render contract `version` with the playbook's terms and the amendments agreed so far."""
-    terms = book.playbook.contract
-    quote = book.state.quotes[-1]
-    acceptance = book.state.acceptance
-    now = book.now()
+    terms = sale.playbook.contract
+    quote = sale.state.quotes[-1]
+    acceptance = sale.state.acceptance
+    now = sale.now()
     expires_at = now + terms.expires_after
     request = ContractRequest(
-        workflow_id=book.state.workflow_id,
-        lead=book.lead,
-        playbook=book.playbook,
+        workflow_id=sale.state.workflow_id,
+        lead=sale.lead,
+        playbook=sale.playbook,
         quote=quote,
         version=version,
         issued_on=now.date(),
         signature_due=expires_at.date(),
         po_number=acceptance.po_number if acceptance else None,
-        amendments=book.state.amendments,
+        amendments=sale.state.amendments,
         for_review=for_review,
     )
     summary = f"render contract v{version}" + (" for review" if for_review else "")
-    document = await book.journaled(
+    document = await sale.operations.run(
         summary,
         lambda: workflow.execute_activity_method(
             DocumentActivities.prepare_contract,
@@ -62,29 +63,52 @@ async def render_contract(book: SaleBook, version: int, *, for_review: bool = Fa
             heartbeat_timeout=DOCUMENT_HEARTBEAT,
             summary=summary,
         ),
-        ContractDocument,
     )
-    book.record_document(
-        "contract", document.number, document.version, document.html_path, document.pdf_path
+    sale.record_document(
+        "contract",
+        document.number,
+        document.version,
+        document.html_path,
+        document.pdf_path,
+        at=now,  # when it was issued: what its deadlines count from
     )
     return Rendered(document, now, expires_at)
 
 
-def context_of(book: SaleBook, rendered: Rendered) -> dict[str, Any]:
+def context_of(sale: Sale, rendered: Rendered) -> dict[str, Any]:
     """What the contract emails are written from."""
     return {
         "contract": rendered.document.model_dump(mode="json"),
-        "quote": book.state.quotes[-1].model_dump(mode="json"),
+        "quote": sale.state.quotes[-1].model_dump(mode="json"),
         "signature_due": rendered.expires_at.date().isoformat(),
-        "amendments": [change.model_dump(mode="json") for change in book.state.amendments],
+        "amendments": [change.model_dump(mode="json") for change in sale.state.amendments],
     }
 
 
-async def send_contract(book: SaleBook, version: int) -> Issued:
+async def send_contract(sale: Sale, version: int) -> Issued:
     """Render contract `version` and email it for signature."""
-    rendered = await render_contract(book, version)
-    context = context_of(book, rendered)
+    return await email_contract(sale, await render_contract(sale, version))
+
+
+async def email_contract(sale: Sale, rendered: Rendered) -> Issued:
+    """Email a rendered contract version for signature."""
+    context = context_of(sale, rendered)
     pdf = rendered.document.pdf_path
-    await book.email(f"contract_v{version}", "contract", context, attachments=[pdf] if pdf else [])
-    remind_at = rendered.issued_at + book.playbook.contract.reminder_after
+    version = rendered.document.version
+    await sale.mail.send(
+        f"contract_v{version}", "contract", context, attachments=[pdf] if pdf else []
+    )
+    remind_at = rendered.issued_at + sale.playbook.contract.reminder_after
     return Issued(rendered.document, remind_at, rendered.expires_at, context)
+
+
+def rendered_of(sale: Sale, record: DocumentRecord) -> Rendered:
+    """A contract version on file, as a resumed run finds it (issued when it was filed)."""
+    document = ContractDocument(
+        number=record.number,
+        version=record.version,
+        html_path=record.html_path,
+        pdf_path=record.pdf_path,
+    )
+    issued_at = record.created_at
+    return Rendered(document, issued_at, issued_at + sale.playbook.contract.expires_after)

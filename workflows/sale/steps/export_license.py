@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.stages import LostReason
     from sales.state import GateStatus
 
-from workflows.sale.book import SaleEnded
+from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import Step
 
 
@@ -18,41 +18,41 @@ class ExportLicense(Step):
     name = StepName.EXPORT_LICENSE
 
     async def run(self) -> None:
-        book = self.book
-        policy = self.settings(book.playbook.gates.export_license)
-        quote = book.state.quotes[-1]
-        country = book.lead.country
+        sale = self.sale
+        policy = self.settings(sale.playbook.gates.export_license)
+        quote = sale.state.quotes[-1]
+        country = sale.lead.country
         controlled = [line.sku for line in quote.lines if line.dual_use or policy.all_goods]
         if not policy.needs_license(country, [line.dual_use for line in quote.lines]):
             why = f"no licence needed for {country or 'an unknown country'}"
-            book.skip_gate(self.name, why if not controlled else f"{why}: not a listed destination")
+            sale.skip_gate(self.name, why if not controlled else f"{why}: not a listed destination")
             return
         goods = ", ".join(controlled)
-        record = book.open_gate(
+        record = sale.gate(self.name) or sale.open_gate(  # a resumed run finds it open
             self.name,
             f"export licence for {goods} to {country}",
             destination=country,
             goods=controlled,
         )
-        due = book.expect(
+        due = sale.expect(
             f"export licence for {goods} to {country} (export_license_granted or _denied)",
             policy.timeout,
         )
-        received = await book.next_of((ExportLicenseGranted, ExportLicenseDenied), due)
+        received = await sale.events.next_of((ExportLicenseGranted, ExportLicenseDenied), due)
         if received is None:
             notes = f"no export licence decision for {country} in time"
-            book.decide_gate(record, GateStatus.FAILED, notes=notes)
+            sale.decide_gate(record, GateStatus.FAILED, notes=notes)
             raise SaleEnded(policy.lost_reason, notes)
-        book.applied(received)
+        sale.events.applied(received)
         event = received.event
         if isinstance(event, ExportLicenseDenied):
             notes = f"export licence for {country} denied" + (
                 f": {event.reason}" if event.reason else ""
             )
-            book.decide_gate(record, GateStatus.FAILED, by=event.by, notes=notes)
+            sale.decide_gate(record, GateStatus.FAILED, by=event.by, notes=notes)
             raise SaleEnded(LostReason.EXPORT_DENIED, notes)
         if isinstance(event, ExportLicenseGranted):
-            book.decide_gate(
+            sale.decide_gate(
                 record,
                 GateStatus.PASSED,
                 by=event.granted_by,

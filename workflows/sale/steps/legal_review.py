@@ -9,9 +9,10 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import ContractDocument
     from sales.state import GateRecord, GateStatus
 
-from workflows.sale.book import SaleBook, SaleEnded
+from workflows.sale.events import SaleEnded
+from workflows.sale.sale import Sale
 from workflows.sale.steps.base import Step
-from workflows.sale.steps.drafting import context_of, render_contract
+from workflows.sale.steps.drafting import Rendered, context_of, render_contract, rendered_of
 
 
 class LegalReview(Step):
@@ -19,72 +20,97 @@ class LegalReview(Step):
 
     Ends when they approve (`legal_approved`) or the buyer signs the draft (the contract
     step then applies the signature); lost when they do not answer within a round's wait.
+    Its rounds are kept in its gate's record; a resumed run finds the draft out (or still
+    to send) there.
     """
 
     name = StepName.LEGAL_REVIEW
 
-    def __init__(self, book: SaleBook) -> None:
-        super().__init__(book)
+    def __init__(self, sale: Sale) -> None:
+        super().__init__(sale)
         self.draft: ContractDocument | None = None
-        self.rounds = 0
 
     @property
     def policy(self) -> LegalReviewGate:
-        return self.settings(self.book.playbook.gates.legal_review)
+        return self.settings(self.sale.playbook.gates.legal_review)
+
+    @property
+    def rounds(self) -> int:
+        record = self.sale.gate(self.name)
+        return int(record.details.get("rounds", 0)) if record else 0
 
     async def run(self) -> None:
-        book = self.book
-        record = book.open_gate(self.name, "the buyer's lawyers review the draft contract")
-        draft = await self._send_draft(1)
+        sale = self.sale
+        events = sale.events
+        record = sale.gate(self.name)
+        if record is None:
+            record = sale.open_gate(self.name, "the buyer's lawyers review the draft contract")
+            draft = await self._send_draft(1)
+        else:
+            draft = await self._resumed_draft()
         while True:
-            due = book.expect(
+            due = sale.expect(
                 f"the buyer's lawyers answer on {draft.number} "
                 "(contract_redlined or legal_approved)",
                 self.policy.round_timeout,
             )
-            received = await book.next_of((ContractRedlined, LegalApproved, ContractSigned), due)
+            received = await events.next_of((ContractRedlined, LegalApproved, ContractSigned), due)
             if received is None:
                 notes = f"no answer from the buyer's lawyers on {draft.number} in time"
-                book.decide_gate(record, GateStatus.FAILED, notes=notes)
+                sale.decide_gate(record, GateStatus.FAILED, notes=notes)
                 raise SaleEnded(self.policy.lost_reason, notes)
             event = received.event
             if isinstance(event, ContractSigned):
-                book.put_back(received)
+                events.put_back(received)
                 self._passed(record, event.signed_by, f"{draft.number} signed during the review")
                 return
             refusal = self.refuse(event)
             if refusal is not None:
-                book.reject(received, refusal)
+                events.reject(received, refusal)
                 continue
-            book.applied(received)
+            events.applied(received)
             if isinstance(event, LegalApproved):
                 self._passed(record, event.approved_by, f"{draft.number} approved")
                 return
             if isinstance(event, ContractRedlined):
-                self.rounds += 1
-                book.amended(event.changes)
-                book.note_gate(record, f"redline round {self.rounds}", rounds=self.rounds)
+                rounds = self.rounds + 1
+                sale.amended(event.changes)
+                sale.note_gate(record, f"redline round {rounds}", rounds=rounds)
                 draft = await self._send_draft(draft.version + 1)
 
     def _passed(self, record: GateRecord, by: str, notes: str) -> None:
-        self.book.decide_gate(record, GateStatus.PASSED, by=by, notes=notes, rounds=self.rounds)
+        self.sale.decide_gate(record, GateStatus.PASSED, by=by, notes=notes, rounds=self.rounds)
+
+    async def _resumed_draft(self) -> ContractDocument:
+        """The draft of the round a resumed run is in, emailed if it had not gone yet."""
+        sale = self.sale
+        latest = sale.latest_document("contract")
+        assert latest is not None  # the gate opened with its first draft
+        rendered = rendered_of(sale, latest)
+        self.draft = rendered.document
+        if not sale.sent(f"contract_review_v{latest.version}"):
+            await self._email(rendered)
+        return rendered.document
 
     async def _send_draft(self, version: int) -> ContractDocument:
-        book = self.book
-        rendered = await render_contract(book, version, for_review=True)
+        rendered = await render_contract(self.sale, version, for_review=True)
         self.draft = rendered.document
+        await self._email(rendered)
+        return rendered.document
+
+    async def _email(self, rendered: Rendered) -> None:
+        sale = self.sale
         pdf = rendered.document.pdf_path
-        await book.email(
-            f"contract_review_v{version}",
+        await sale.mail.send(
+            f"contract_review_v{rendered.document.version}",
             "contract_review",
             {
-                **context_of(book, rendered),
+                **context_of(sale, rendered),
                 "round": self.rounds,
                 "max_rounds": self.policy.max_rounds,
             },
             attachments=[pdf] if pdf else [],
         )
-        return rendered.document
 
     def refuse(self, event: Event) -> str | None:
         draft = self.draft

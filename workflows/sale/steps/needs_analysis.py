@@ -18,16 +18,18 @@ class NeedsAnalysis(Step):
         return "the lead is now a prospect"
 
     async def run(self) -> None:
-        book = self.book
-        due = book.expect(
-            "seller records needs and items (needs_identified)",
-            book.playbook.needs_analysis.timeout,
-        )
-        needs, quote = await priced_needs(book, due)
-        book.draft = quote
-        if book.playbook.needs_analysis.send_orientation:
-            await book.email(
+        sale = self.sale
+        needs = sale.state.needs  # a resumed run priced them already
+        if needs is None or sale.draft is None:
+            due = sale.expect(
+                "seller records needs and items (needs_identified)",
+                sale.playbook.needs_analysis.timeout,
+            )
+            needs, quote = await priced_needs(sale, due)
+            sale.draft = quote
+        if sale.playbook.needs_analysis.send_orientation and not sale.sent("orientation"):
+            await sale.mail.send(
                 "orientation",
                 "orientation",
-                {"needs": needs.model_dump(mode="json"), "currency": book.playbook.currency},
+                {"needs": needs.model_dump(mode="json"), "currency": sale.playbook.currency},
             )

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import Acceptance
 
 from workflows.inbox import Received
-from workflows.sale.book import SaleEnded
+from workflows.sale.events import SaleEnded
 from workflows.sale.steps.approval import approved, needs_approval
 from workflows.sale.steps.base import Step
 from workflows.sale.steps.quoting import PricingFailed, expiry, first_offer, reprice
@@ -33,65 +33,80 @@ class Proposal(Step):
     name = StepName.PROPOSAL
 
     async def run(self) -> None:
-        book = self.book
-        policy = book.playbook.proposal
-        await self._offer(await first_offer(book))
+        sale = self.sale
+        policy = sale.playbook.proposal
+        quotes = sale.state.quotes
+        # A resumed run may find a version held for approval, or out without its email yet.
+        if sale.draft is not None and sale.state.awaiting_discount_approval:
+            await self._offer(sale.draft)
+        elif not quotes:
+            await self._offer(await first_offer(sale))
+        elif not self._emailed(quotes[-1]):
+            await self._email(quotes[-1])
         while True:
-            current = book.state.quotes[-1]
+            current = sale.state.quotes[-1]
             expires_at = expiry(current)
             reminder = f"proposal_v{current.version}_reminder"
-            due = expires_at
-            reminded = book.sent(reminder) or book.cancelled(reminder)
-            if policy.reminder_before_expiry is not None and not reminded:
-                remind_at = expires_at - policy.reminder_before_expiry
-                due = remind_at if remind_at > book.now() else expires_at
-            book.expect_at(f"prospect answers quote {current.number}", due)
-            received = await book.next_of(ANSWERS, due)
-            if received is None:
+            if not sale.is_due(reminder):
+                due = expires_at
+                reminded = sale.sent(reminder) or sale.cancelled(reminder)
+                if policy.reminder_before_expiry is not None and not reminded:
+                    remind_at = expires_at - policy.reminder_before_expiry
+                    due = remind_at if remind_at > sale.now() else expires_at
+                sale.expect_at(f"prospect answers quote {current.number}", due)
+                received = await sale.events.next_of(ANSWERS, due)
+                if received is not None:
+                    await self._answered(received, current)
+                    if sale.state.acceptance is not None:
+                        return
+                    continue
                 if due == expires_at:
                     await self._expired(current)
-                else:
-                    context = {"quote": current.model_dump(mode="json")}
-                    await book.email(
-                        reminder,
-                        "proposal_reminder",
-                        context,
-                        cancelled_by=REPLIES,
-                        before=expires_at,
-                    )
-                continue
-            match received.event:
-                case DiscountApproved():
-                    book.reject(received, "no quote is waiting for a discount approval")
-                case ProposalRejected(reason=reason):
-                    book.applied(received)
-                    raise SaleEnded(LostReason.PROPOSAL_REJECTED, reason)
-                case ProposalAccepted() as event:
-                    if self._accept(received, event, current):
-                        return
-                case RevisionRequested() as event:
-                    await self._revise(received, event, current)
+                    continue
+                sale.email_due(reminder)
+            context = {"quote": current.model_dump(mode="json")}
+            await sale.mail.send(
+                reminder,
+                "proposal_reminder",
+                context,
+                cancelled_by=REPLIES,
+                before=expires_at,
+            )
+
+    async def _answered(self, received: Received[Event], current: Quote) -> None:
+        """The prospect's answer: rejected (lost), accepted, a revision, or a stray approval."""
+        events = self.sale.events
+        match received.event:
+            case DiscountApproved():
+                events.reject(received, "no quote is waiting for a discount approval")
+            case ProposalRejected(reason=reason):
+                events.applied(received)
+                raise SaleEnded(LostReason.PROPOSAL_REJECTED, reason)
+            case ProposalAccepted() as event:
+                self._accept(received, event, current)
+            case RevisionRequested() as event:
+                await self._revise(received, event, current)
 
     def refuse(self, event: Event) -> str | None:
-        book = self.book
-        if isinstance(event, DiscountApproved) and not book.state.awaiting_discount_approval:
+        sale = self.sale
+        if isinstance(event, DiscountApproved) and not sale.state.awaiting_discount_approval:
             return "no quote is waiting for a discount approval"
         if isinstance(event, RevisionRequested):
-            limit = book.playbook.proposal.max_versions
-            if len(book.state.quotes) >= limit:
+            limit = sale.playbook.proposal.max_versions
+            if len(sale.state.quotes) >= limit:
                 return f"the playbook allows {limit} versions at most"
         return None
 
     async def _expired(self, quote: Quote) -> None:
         """Per the playbook: the sale is lost, or the same offer goes out again as a new version."""
-        book = self.book
-        policy = book.playbook.proposal
-        book.expired(quote.number)
-        versions_left = len(book.state.quotes) < policy.max_versions
+        sale = self.sale
+        policy = sale.playbook.proposal
+        sale.expired(quote.number)
+        versions_left = len(sale.state.quotes) < policy.max_versions
         if policy.on_expiry is OnExpiry.NEW_VERSION and versions_left:
             try:
                 reissued = await reprice(
-                    book, quote, notes=f"re-issued after {quote.number} expired"
+                    sale, quote, notes=f"re-issued after {quote.number} expired"
                 )
             except PricingFailed as err:
                 raise SaleEnded(
@@ -101,26 +116,28 @@ class Proposal(Step):
             return
         raise SaleEnded(LostReason.PROPOSAL_EXPIRED, f"{quote.number} expired")
 
-    def _accept(self, received: Received[Event], event: ProposalAccepted, current: Quote) -> bool:
-        book = self.book
+    def _accept(self, received: Received[Event], event: ProposalAccepted, current: Quote) -> None:
+        sale = self.sale
         named = event.quote_number
-        if named is not None and named in book.state.expired:
-            book.reject(received, f"quote {named} has expired; the current one is {current.number}")
-            return False
+        if named is not None and named in sale.state.expired:
+            sale.events.reject(
+                received, f"quote {named} has expired; the current one is {current.number}"
+            )
+            return
         if named is not None and named != current.number:
-            book.reject(
+            sale.events.reject(
                 received,
                 f"quote {named} is superseded by {current.number}; "
                 "only the latest version can be accepted",
             )
-            return False
+            return
         formal = current.purchasing_procedure is PurchasingProcedure.FORMAL_PROPOSAL
-        if (formal or book.playbook.proposal.po_number_required) and not event.po_number:
+        if (formal or sale.playbook.proposal.po_number_required) and not event.po_number:
             what = "a formal proposal" if formal else "an offer under this playbook"
-            book.reject(received, f"{what} is accepted with a po_number")
-            return False
-        book.applied(received)
-        book.accepted(
+            sale.events.reject(received, f"{what} is accepted with a po_number")
+            return
+        sale.events.applied(received)
+        sale.accepted(
             Acceptance(
                 quote_number=current.number,
                 accepted_by=event.accepted_by,
@@ -128,19 +145,18 @@ class Proposal(Step):
                 at=received.at,
             )
         )
-        return True
 
     async def _revise(
         self, received: Received[Event], event: RevisionRequested, current: Quote
     ) -> None:
-        book = self.book
-        limit = book.playbook.proposal.max_versions
-        if len(book.state.quotes) >= limit:
-            book.reject(received, f"the playbook allows {limit} versions at most")
+        sale = self.sale
+        limit = sale.playbook.proposal.max_versions
+        if len(sale.state.quotes) >= limit:
+            sale.events.reject(received, f"the playbook allows {limit} versions at most")
             return
         try:
             revised = await reprice(
-                book,
+                sale,
                 current,
                 items=event.items,
                 discount_percent=event.discount_percent,
@@ -148,19 +164,26 @@ class Proposal(Step):
                 notes=event.notes,
             )
         except PricingFailed as err:
-            book.reject(received, str(err))
+            sale.events.reject(received, str(err))
             return
-        book.applied(received)
+        sale.events.applied(received)
         await self._offer(revised)
 
     async def _offer(self, quote: Quote) -> None:
         """Send a quote version, holding it for the manager when its discount is too large."""
-        book = self.book
-        if needs_approval(book, quote):
-            quote = await approved(book, quote)
-        book.offered(quote)
+        sale = self.sale
+        if needs_approval(sale, quote):
+            quote = await approved(sale, quote)
+        sale.offered(quote)
+        await self._email(quote)
+
+    def _emailed(self, quote: Quote) -> bool:
+        step = f"proposal_v{quote.version}"
+        return self.sale.sent(step) or self.sale.cancelled(step)
+
+    async def _email(self, quote: Quote) -> None:
         formal = quote.purchasing_procedure is PurchasingProcedure.FORMAL_PROPOSAL
-        await book.email(
+        await self.sale.mail.send(
             f"proposal_v{quote.version}",
             "proposal",
             {"quote": quote.model_dump(mode="json"), "formal": formal},

@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.stages import LostReason
 
 from workflows.inbox import Received
-from workflows.sale.book import SaleEnded
+from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, Step
 
 
@@ -22,39 +22,41 @@ class Qualification(Step):
     name = StepName.QUALIFICATION
 
     async def run(self) -> None:
-        book = self.book
-        result = await book.journaled(
-            "qualify the lead",
-            lambda: workflow.execute_activity_method(
-                QualificationActivities.qualify_lead,
-                QualificationRequest(lead=book.lead, playbook=book.playbook),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                summary="apply the playbook's viability rules",
-            ),
-            QualificationResult,
-        )
-        assessment = self._assessment(result)
-        book.qualified(assessment)
+        sale = self.sale
+        events = sale.events
+        assessment = sale.state.qualification  # a resumed run has it
+        if assessment is None:
+            result = await sale.operations.run(
+                "qualify the lead",
+                lambda: workflow.execute_activity_method(
+                    QualificationActivities.qualify_lead,
+                    QualificationRequest(lead=sale.lead, playbook=sale.playbook),
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    summary="apply the playbook's viability rules",
+                ),
+            )
+            assessment = self._assessment(result)
+            sale.qualified(assessment)
         if assessment.opted_out is not None:
             raise SaleEnded(LostReason.OPTED_OUT, assessment.opted_out)
         decision = assessment.decision
         if assessment.restriction is not None:
-            override = await book.next(LeadQualified, book.now())
+            override = await events.next(LeadQualified, sale.now())
             if override is not None:
-                book.reject(
+                events.reject(
                     override, f"a restriction no seller may override: {assessment.restriction}"
                 )
         if decision is QualificationDecision.DISQUALIFIED and (
-            assessment.restriction is not None or not book.has_kept(LeadQualified)
+            assessment.restriction is not None or not events.has_kept(LeadQualified)
         ):
             raise SaleEnded(LostReason.DISQUALIFIED, "; ".join(assessment.reasons))
-        if decision is QualificationDecision.QUALIFIED and not book.has_kept(LeadQualified):
+        if decision is QualificationDecision.QUALIFIED and not events.has_kept(LeadQualified):
             return
-        due = book.expect(
+        due = sale.expect(
             "a seller decides on the lead (lead_qualified)",
-            book.playbook.qualification.decision_timeout,
+            sale.playbook.qualification.decision_timeout,
         )
-        received = await book.next(LeadQualified, due)
+        received = await events.next(LeadQualified, due)
         if received is None:
             raise SaleEnded(LostReason.STALLED, "no qualification decision in time")
         self._decide(received)
@@ -63,7 +65,7 @@ class Qualification(Step):
         if result.assessment is not None:
             return result.assessment
         # A result recorded before assessments: `viable` and the mode decided.
-        seller = self.book.playbook.qualification.mode is QualificationMode.SELLER
+        seller = self.sale.playbook.qualification.mode is QualificationMode.SELLER
         if not result.viable:
             decision = QualificationDecision.DISQUALIFIED
         elif seller:
@@ -73,9 +75,9 @@ class Qualification(Step):
         return Assessment(decision=decision, reasons=result.reasons)
 
     def _decide(self, received: Received[LeadQualified]) -> None:
-        book = self.book
+        sale = self.sale
         decision = received.event
-        book.applied(received)
-        book.seller_decided(decision)
+        sale.events.applied(received)
+        sale.seller_decided(decision)
         if not decision.qualified:
             raise SaleEnded(LostReason.DISQUALIFIED, decision.reason or f"by {decision.by}")

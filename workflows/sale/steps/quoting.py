@@ -14,8 +14,11 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import QuoteRequest
     from sales.stages import LostReason
 
-from workflows.sale.book import SaleBook, SaleEnded
+from workflows.sale.events import SaleEnded
+from workflows.sale.sale import Sale
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT
+
+LEAD_ITEMS = "the lead's items "
 
 
 class PricingFailed(Exception):
@@ -23,7 +26,7 @@ class PricingFailed(Exception):
 
 
 async def prepare_quote(
-    book: SaleBook,
+    sale: Sale,
     needs: NeedsIdentified,
     procedure: PurchasingProcedure,
     items: list[ItemOfInterest],
@@ -34,11 +37,11 @@ async def prepare_quote(
 ) -> Quote:
     """Price and render the next quote version; PricingFailed names what cannot be priced."""
     request = QuoteRequest(
-        workflow_id=book.state.workflow_id,
-        lead=book.lead,
-        playbook=book.playbook,
-        version=len(book.state.quotes) + 1,
-        issued_on=book.now().date(),
+        workflow_id=sale.state.workflow_id,
+        lead=sale.lead,
+        playbook=sale.playbook,
+        version=len(sale.state.quotes) + 1,
+        issued_on=sale.now().date(),
         items=items,
         discount_percent=discount_percent or Decimal(0),
         discount_amount=discount_amount,
@@ -62,13 +65,13 @@ async def prepare_quote(
                 raise PricingFailed(f"cannot be quoted: {cause.message}") from err
             raise
 
-    return await book.journaled(
-        f"price and render quote v{request.version}", render, Quote, errors=(PricingFailed,)
+    return await sale.operations.run(
+        f"price and render quote v{request.version}", render, errors=(PricingFailed,)
     )
 
 
 async def reprice(
-    book: SaleBook,
+    sale: Sale,
     current: Quote,
     *,
     items: list[ItemOfInterest] | None = None,
@@ -91,11 +94,11 @@ async def reprice(
         )
         for line in current.lines
     ]
-    needs = book.state.needs
+    needs = sale.state.needs
     if needs is None:  # a sale always records its needs before its first quote
         raise ApplicationError("no needs recorded to reprice from", non_retryable=True)
     return await prepare_quote(
-        book,
+        sale,
         needs,
         current.purchasing_procedure,
         lines,
@@ -105,50 +108,51 @@ async def reprice(
     )
 
 
-async def priced_needs(book: SaleBook, due: datetime) -> tuple[NeedsIdentified, Quote]:
+async def priced_needs(sale: Sale, due: datetime) -> tuple[NeedsIdentified, Quote]:
     """The prospect's needs and their first quote; needs that cannot be priced are rejected."""
     while True:
-        received = await book.next(NeedsIdentified, due)
+        received = await sale.events.next(NeedsIdentified, due)
         if received is None:
             raise SaleEnded(LostReason.STALLED, "needs were not identified in time")
         needs = received.event
         try:
             quote = await prepare_quote(
-                book,
+                sale,
                 needs,
-                needs.purchasing_procedure or book.playbook.proposal.default_purchasing_procedure,
+                needs.purchasing_procedure or sale.playbook.proposal.default_purchasing_procedure,
                 needs.items,
                 discount_percent=needs.discount_percent,
                 discount_amount=needs.discount_amount,
             )
         except PricingFailed as err:
-            book.reject(received, str(err))
+            sale.events.reject(received, str(err))
             continue
-        book.applied(received)
-        book.needs_recorded(needs)
+        sale.events.applied(received)
+        sale.needs_recorded(needs)
         return needs, quote
 
 
-async def first_offer(book: SaleBook) -> Quote:
+async def first_offer(sale: Sale) -> Quote:
     """The quote an offer step starts from: priced by the needs analysis, or from the lead's items,
     or from the needs a seller records now (playbooks without a needs analysis)."""
-    if book.draft is not None:
-        return book.draft
-    lead_items = book.lead.items
-    if lead_items:
+    if sale.draft is not None:
+        return sale.draft
+    lead_items = sale.lead.items
+    tried = any(note.startswith(LEAD_ITEMS) for note in sale.state.notes)  # in an earlier run
+    if lead_items and not tried:
         needs = NeedsIdentified(summary="items ordered with the lead", items=lead_items)
-        procedure = book.playbook.proposal.default_purchasing_procedure
+        procedure = sale.playbook.proposal.default_purchasing_procedure
         try:
-            quote = await prepare_quote(book, needs, procedure, lead_items)
+            quote = await prepare_quote(sale, needs, procedure, lead_items)
         except PricingFailed as err:
-            book.note(f"the lead's items {err}; waiting for needs_identified")
+            sale.note(f"{LEAD_ITEMS}{err}; waiting for needs_identified")
         else:
-            book.needs_recorded(needs)
+            sale.needs_recorded(needs)
             return quote
-    due = book.expect(
-        "seller records needs and items (needs_identified)", book.playbook.needs_analysis.timeout
+    due = sale.expect(
+        "seller records needs and items (needs_identified)", sale.playbook.needs_analysis.timeout
     )
-    return (await priced_needs(book, due))[1]
+    return (await priced_needs(sale, due))[1]
 
 
 def expiry(quote: Quote) -> datetime:

@@ -5,13 +5,13 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from sales.playbook import Playbook, QualificationMode
-from sales.requests import SaleInput
 from sales.stages import LostReason, SalesStage
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import default_playbook, new_lead, start, start_paused, wait_for
 from tests.workflows.sale.doubles import Doubles
 from workflows.sale import api as sale_api
+from workflows.sale.api import SaleInput
 from workflows.sale.workflow import SaleWorkflow
 
 

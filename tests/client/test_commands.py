@@ -11,7 +11,7 @@ from temporalio.client import WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from seller_commands import send_command
+from client.commands import send_command
 from workflows.sale.api import CommandAnswer
 
 pytestmark = pytest.mark.real_parts

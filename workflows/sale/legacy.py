@@ -1,35 +1,23 @@
-"""What a sale carries into a new run when its history grows long: the step it is in, the
-sale as that step began, and the journal of everything the step has seen since.
+"""Sales that continued as new on code before the snapshot: their input, and how they go on.
 
-`workflows.sale.journal` writes and reads these; here they are plain data.
+That code carried the sale as its current step began and a journal of what the step had
+seen since, which it replayed. Today's code takes such an input as a snapshot: the state
+at the step's start with the emails the journal says went out, and the events the step had
+taken in kept for it again; the step then runs from its start and sends nothing twice.
+Its waits are counted afresh from the new run.
 """
 
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from temporalio import workflow
 
-from sales.quote import Quote
-from sales.stages import LostReason
-from sales.state import DroppedEvents, RejectedEvent, SaleState
+with workflow.unsafe.imports_passed_through():
+    from sales.quote import Quote
+    from sales.state import DroppedEvents, EmailRecord, RejectedEvent, SaleState
 
-
-class KeptEvent(BaseModel):
-    """An event kept for a later step, as it arrived."""
-
-    signal: str
-    event: dict[str, Any]
-    at: datetime
-
-
-class Ending(BaseModel):
-    """Why the sale is ending, when a step has not acted on it yet."""
-
-    reason: LostReason
-    notes: str | None = None
-    by: str = "the playbook"
-    address: str | None = None
-    listed: bool = False
+from workflows.sale.snapshot import Ending, KeptEvent, SaleSnapshot
 
 
 class JournalEntry(BaseModel):
@@ -78,4 +66,30 @@ class Resume(BaseModel):
         default=False,
         description="the sale began under the outreach rules (windows for outreach only, a "
         "reply cancels outreach); a sale begun before them keeps the old ones",
+    )
+
+
+def snapshot_of(resume: Resume) -> SaleSnapshot:
+    """The snapshot of a sale that continued as new mid-step on the journal's code."""
+    start = resume.start
+    state = start.state.model_copy(deep=True)
+    state.rejected_events = list(resume.rejected)
+    state.dropped_events = list(resume.dropped)
+    state.runs = resume.runs  # the new run adds itself
+    kept = list(start.kept)
+    for entry in resume.entries:
+        if entry.kind == "event" and entry.signal:
+            kept.append(KeptEvent(signal=entry.signal, event=entry.data, at=entry.at))
+        elif entry.kind == "result" and entry.what.startswith("email "):
+            state.emails.append(EmailRecord.model_validate(entry.data))
+    return SaleSnapshot(
+        step=start.index,
+        state=state,
+        kept=kept,
+        seen=start.seen,
+        ending=start.ending,
+        draft=start.draft,
+        holidays=start.holidays,
+        holiday_years=start.holiday_years,
+        outreach_rules=resume.outreach_rules,
     )

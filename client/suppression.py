@@ -1,8 +1,8 @@
-"""Reading and changing the opt-out list from a client: the activities, the CLI, the gateway."""
+"""Reading and changing the opt-out list: for the activities, the CLI, the gateway, the stack."""
 
 from collections.abc import AsyncIterator
 
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -10,8 +10,10 @@ from temporalio.common import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.queries import sale_state
 from sales.lead import normalise_email
 from sales.suppression import Suppress, SuppressionSource, SuppressionStatus, Unsuppress
+from workflows.sale import api as sale_api
 from workflows.suppression import api
 from workflows.suppression.workflow import SuppressionWorkflow
 
@@ -39,8 +41,8 @@ async def suppress(client: Client, request: Suppress, task_queue: str) -> Suppre
 
 async def unsuppress(client: Client, request: Unsuppress) -> SuppressionStatus:
     """Take the address off the list; LookupError when it was never on it."""
-    handle = client.get_workflow_handle_for(
-        SuppressionWorkflow.run, api.workflow_id(request.address)
+    handle: WorkflowHandle[SuppressionWorkflow, None] = client.get_workflow_handle(
+        api.workflow_id(request.address)
     )
     try:
         status: SuppressionStatus = await handle.execute_update(
@@ -85,14 +87,12 @@ async def unsubscribe(
     The sale ends (and lists its lead) when the address is the sale's own lead; any other
     sender, or a sale already over, is put on the list directly.
     """
-    from workflows.sale import api as sale_api
-
     handle = client.get_workflow_handle(workflow_id)
     lead_email: str | None = None
     try:
-        state = await handle.query(sale_api.STATE_QUERY, result_type=dict)
-        if state.get("stage") not in ("WON", "LOST"):
-            lead_email = str(state["lead"]["email"])
+        state = await sale_state(handle)
+        if not state.stage.is_final:
+            lead_email = state.lead.email
     except Exception:  # no such sale, or it is closed: list the address all the same
         lead_email = None
     if lead_email is not None and normalise_email(lead_email) == normalise_email(address):

@@ -1,4 +1,5 @@
-"""Sending a seller command (an update) to a sale: for the starter, the gateway and the soak."""
+"""Sending a seller command (an update) to a sale, and reading its refusal: for the starter,
+the gateway, the soak and tests."""
 
 import asyncio
 import uuid
@@ -6,9 +7,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import WorkflowHandle, WorkflowUpdateHandle, WorkflowUpdateStage
+from temporalio.client import (
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
+    WorkflowUpdateStage,
+)
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from sales.refusals import COMMAND_REFUSED, Refusal
 from workflows.sale.api import CommandAnswer
 
 # The server drops an update whose workflow task then failed (an UnhandledCommand when a
@@ -48,3 +56,14 @@ async def send_command(
             retried()
         await asyncio.sleep(PAUSE * attempt)
         attempt += 1
+
+
+def refusal_of(error: WorkflowUpdateFailedError) -> Refusal:
+    """Why the sale did not apply a command, as `sales.refusals` words it."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type == COMMAND_REFUSED:
+        details = cause.details[0] if cause.details else None
+        if isinstance(details, dict):
+            return Refusal.model_validate(details)
+        return Refusal(reason=cause.message)
+    return Refusal(reason=str(cause))

@@ -1,4 +1,4 @@
-"""Connecting to Temporal and starting sales: shared by the worker, the starter and tests."""
+"""Starting and restarting sales: for the starter, the gateway, the simulation and tests."""
 
 import uuid
 from dataclasses import dataclass
@@ -14,36 +14,18 @@ from temporalio.common import (
     TypedSearchAttributes,
     WorkflowIDReusePolicy,
 )
-from temporalio.envconfig import ClientConfig
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from privacy.converter import data_converter
+from client.connection import codec_on
 from sales.lead import Lead
 from sales.playbook import Playbook
-from sales.requests import PROCESS_VERSION, SaleInput
 from sales.stages import SalesStage
 from sales.state import SaleOutcome
-from settings import Settings
 from workflows import search_attributes as sa
 from workflows.sale import api as sale_api
+from workflows.sale.api import SaleInput
 from workflows.sale.workflow import SaleWorkflow
-
-
-async def connect(settings: Settings) -> Client:
-    """A client from `TEMPORAL_*` variables / the envconfig file, else the embedded server.
-
-    Its data converter encrypts every payload when codec keys are set (`privacy`), so the
-    worker, the starter, the gateway and the stack all read and write the same way.
-    """
-    converter = data_converter(settings)
-    config = ClientConfig.load_client_connect_config()
-    config.setdefault("target_host", settings.temporal_address)
-    return await Client.connect(**config, data_converter=converter)
-
-
-def codec_on(client: Client) -> bool:
-    """Whether the client encrypts payloads: personal data must then stay out of plain text."""
-    return client.data_converter.payload_codec is not None
+from workflows.versions import PROCESS_VERSION
 
 
 @dataclass(frozen=True)
