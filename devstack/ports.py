@@ -10,11 +10,28 @@ from settings import Settings
 HOST = "127.0.0.1"
 
 
+# Parallel test workers each pick ports from a range of their own ("20000-24999"): a port one
+# of them chose and has not bound yet is never another's pick meanwhile.
+PORT_RANGE = "SALESFLOW_FREE_PORTS"
+
+
 def free_port() -> int:
-    """A port nothing listens on now (the OS's pick), for parts started by tests and the soak."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on now, for parts started by tests and the soak: the OS's pick,
+    or the next free one of `SALESFLOW_FREE_PORTS` (each port once per process)."""
+    chosen = os.environ.get(PORT_RANGE, "")
+    if not chosen:
+        with socket.socket() as sock:
+            sock.bind((HOST, 0))
+            return int(sock.getsockname()[1])
+    low, _, high = chosen.partition("-")
+    for port in range(max(int(low), _next_port[0]), int(high) + 1):
+        _next_port[0] = port + 1
+        if port_is_free(port):
+            return port
+    raise OSError(f"no free port left in {PORT_RANGE}={chosen}")
+
+
+_next_port = [0]
 
 
 @dataclass(frozen=True)

@@ -77,48 +77,70 @@ async def simulate(
     settings: Settings,
     *,
     history_limit: int | None = None,
+    env: WorkflowEnvironment | None = None,
 ) -> list[SaleRun]:
-    """Every persona's sale, driven to its outcome on a server of its own (each run of a
-    sale continuing as new past `history_limit` events, if given)."""
+    """Every persona's sale, driven to its outcome on a time-skipping server of its own, or on
+    `env` (each run of a sale continuing as new past `history_limit` events, if given)."""
+    if env is not None:
+        return await _simulate(playbook, personas, settings, env, history_limit)
+    async with await _own_server() as own:
+        return await _simulate(playbook, personas, settings, own, history_limit)
+
+
+# A time-skipping dev server: per-workflow virtual clocks, and a timer processor that looks no
+# more than 10 ms ahead (its default of 1 s made every skipped timer cost a second; measured
+# here: ten one-day sleeps in 10.1 s by default, 0.46 s so).
+TIME_SKIPPING_ARGS = [
+    "--dynamic-config-value",
+    "frontend.WorkflowTimeSkippingEnabled=true",
+    "--dynamic-config-value",
+    'history.timerProcessorMaxTimeShift="10ms"',
+]
+
+
+async def _own_server() -> WorkflowEnvironment:
     binary = Path(sys.executable).parent / "temporal"
-    env = await WorkflowEnvironment.start_time_skipping_v2(
+    return await WorkflowEnvironment.start_time_skipping_v2(
         dev_server_existing_path=str(binary),
         data_converter=sales_data_converter,
         interceptors=[OnePayload()],
         search_attributes=sa.ALL,
-        dev_server_extra_args=[
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-        ],
+        dev_server_extra_args=TIME_SKIPPING_ARGS,
     )
-    try:
-        with tempfile.TemporaryDirectory(prefix="salesflow-simulation-") as folder:
-            queue = f"simulation-{uuid.uuid4().hex[:8]}"
-            own = settings.model_copy(update={"documents_dir": Path(folder), "task_queue": queue})
-            worker = build_worker(
-                env.client,
-                own,
-                email=RecordedEmails(own),
-                support=SupportNotSimulated,
-                max_concurrent_activities=8,
-            )
-            async with worker:
-                limit = asyncio.Semaphore(CONCURRENT_SALES)
-                tag = uuid.uuid4().hex[:6]
 
-                async def one(number: int, persona: Persona) -> SaleRun:
-                    async with limit:
-                        lead = synthetic_lead(number, persona, tag)
-                        with env.with_time_skipping_disabled():
-                            started = await start_sale(
-                                env.client, lead, playbook, queue, history_limit=history_limit
-                            )
-                        handle = env.client.get_workflow_handle(started.workflow_id)
-                        return await SaleDriver(env, handle, playbook, persona).drive()
 
-                return await asyncio.gather(*(one(n, p) for n, p in enumerate(personas, start=1)))
-    finally:
-        await env.shutdown()
+async def _simulate(
+    playbook: Playbook,
+    personas: list[Persona],
+    settings: Settings,
+    env: WorkflowEnvironment,
+    history_limit: int | None,
+) -> list[SaleRun]:
+    with tempfile.TemporaryDirectory(prefix="salesflow-simulation-") as folder:
+        queue = f"simulation-{uuid.uuid4().hex[:8]}"
+        own = settings.model_copy(update={"documents_dir": Path(folder), "task_queue": queue})
+        worker = build_worker(
+            env.client,
+            own,
+            email=RecordedEmails(own),
+            support=SupportNotSimulated,
+            max_concurrent_activities=8,
+        )
+        async with worker:
+            limit = asyncio.Semaphore(CONCURRENT_SALES)
+            tag = uuid.uuid4().hex[:6]
+
+            async def one(number: int, persona: Persona) -> SaleRun:
+                async with limit:
+                    lead = synthetic_lead(number, persona, tag)
+                    with env.with_time_skipping_disabled():
+                        started = await start_sale(
+                            env.client, lead, playbook, queue, history_limit=history_limit
+                        )
+                    handle = env.client.get_workflow_handle(started.workflow_id)
+                    return await SaleDriver(env, handle, playbook, persona).drive()
+
+            return await asyncio.gather(*(one(n, p) for n, p in enumerate(personas, start=1)))
 
 
 async def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:

@@ -5,19 +5,25 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pluggy
 import pytest
 import pytest_asyncio
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 from client.converter import OnePayload, sales_data_converter
+from devstack.ports import PORT_RANGE
 from settings import Settings
+from simulation.command import TIME_SKIPPING_ARGS
 from tests.smtp_inbox import SmtpServer
 from tests.stall_report import READING, SECTION, STARTED, watch
+from tests.workflows.helpers import stop_skipping
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -60,11 +66,21 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=sales_data_converter,
         interceptors=[OnePayload()],
         search_attributes=sa.ALL,
-        dev_server_extra_args=[
-            "--dynamic-config-value",
-            "frontend.WorkflowTimeSkippingEnabled=true",
-        ],
+        dev_server_extra_args=TIME_SKIPPING_ARGS,
     )
+    skip = environment.fast_forward
+
+    async def fast_forward(
+        handle: WorkflowHandle[Any, Any], duration: timedelta | float | None = None, /
+    ) -> bool:
+        # A bounded fast-forward leaves time skipping on for the workflow: a wait that begins
+        # after it (once an activity ends) could be skipped before the test signals in it.
+        done = await skip(handle, duration)
+        if duration is not None:
+            await stop_skipping(environment, handle)
+        return done
+
+    environment.fast_forward = fast_forward  # type: ignore[method-assign]
     yield environment
     await environment.shutdown()
 
@@ -114,20 +130,30 @@ REAL_PATHS = (
     "tests/simulation/",
     "tests/workflows/sale/test_continue_as_new.py",
 )
-# Tests that load both cores on their own (servers of their own, busy workers, timing to the
-# minute across continue-as-new): they run one after another on one pytest worker.
-HEAVY_PATHS = (
-    "tests/faults/",
-    "tests/simulation/",
-    "tests/workflows/sale/test_continue_as_new.py",
-    "tests/properties/test_real.py",
-    "tests/properties/test_races.py",
-)
+# Tests that load the machine on their own run one after another on one pytest worker, each
+# group on its own, and first, so that the longest work starts at once: the faults (servers
+# and workers of their own, killed and started again) and whole simulations (a sale continued
+# as new at every wait, compared to the minute with one never continued).
+GROUPS = {
+    "tests/faults/": "faults",
+    "tests/simulation/": "simulations",
+    "tests/workflows/sale/test_continue_as_new.py": "simulations",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each pytest worker (gw0, gw1, ...) picks the ports of what it starts from a range of its
+    own, and the processes it starts too (devstack.ports.free_port)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        low = 20_000 + 2_000 * int(worker[2:])
+        os.environ[PORT_RANGE] = f"{low}-{low + 1_999}"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test's tier (`-m fast`, `-m real_parts`; `make mutants` runs the fast one) and
-    keep the heavy ones together on one pytest worker (`--dist loadgroup`)."""
+    keep the heavy ones together, first (`--dist loadgroup`)."""
+    items.sort(key=lambda item: not item.nodeid.startswith(tuple(GROUPS)))  # stable otherwise
     for item in items:
         path = item.nodeid
         real = (
@@ -139,8 +165,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.fast)
         elif item.get_closest_marker("real_parts") is None:
             item.add_marker(pytest.mark.real_parts)
-        if path.startswith(HEAVY_PATHS):
-            item.add_marker(pytest.mark.xdist_group("heavy"))
+        group = next((name for prefix, name in GROUPS.items() if path.startswith(prefix)), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -178,7 +178,7 @@ async def test_an_import_in_json_says_what_happened_to_every_row(
 async def test_errors_go_to_stderr_with_their_exit_status_and_nothing_on_stdout(
     env: WorkflowEnvironment, settings: Settings
 ) -> None:
-    # As ops and scripts run it: a process of its own, its exit status and its two streams.
+    # In this process, and (the statuses and streams of `starter.py` itself) in its own.
     cases = [
         (["signal", "x", "contract_sighned"], 2, "unknown event 'contract_sighned'"),
         (["signal", "x", "mark_lost", "--payload", "{"], 2, "--payload is not valid JSON"),
@@ -189,10 +189,12 @@ async def test_errors_go_to_stderr_with_their_exit_status_and_nothing_on_stdout(
         (["playbook", "show", "nope"], 2, "nope"),
     ]
     for args, status, message in cases:
-        ran = await run_starter(env, settings, *args, "--json", own_process=True)
+        ran = await run_starter(env, settings, *args, "--json")
         assert (ran.returncode, ran.stdout) == (status, ""), f"{args}: {ran!r}"
         assert message in ran.stderr, f"{args}: {ran.stderr!r}"
     usage = await run_starter(env, settings, "frobnicate", own_process=True)
+    refused = await run_starter(env, settings, "status", "nobody-at-all", own_process=True)
+    assert (refused.returncode, refused.stdout) == (2, "") and "sale-nobody" in refused.stderr
     assert usage.returncode == 2 and "invalid choice: 'frobnicate'" in usage.stderr
 
     # A playbook with problems: the problems on stderr, the verdict as data on stdout.

@@ -3,8 +3,9 @@
 Runs the built-in simulation personas through every playbook on a time-skipping
 server of its own and writes `tests/histories/<playbook>-<persona>.json`. The
 histories recorded by earlier code are kept as they are (sale_won.json, support_*.json,
-and a folder per change that altered what running sales do, named for that change:
-`before-outreach-rules/`): they stand for sales that started on older code.
+and a folder per change, named for it, with what the code before it recorded:
+`before-outreach-rules/`, `before-plain-sale/`): they stand for sales that started on older
+code.
 """
 
 import asyncio

@@ -19,14 +19,16 @@ window, then runs without time skipping and sends the sequence in real time, eac
 the sale is at rest (`drive.idle`), then skips time until the sale ends by itself or by what it
 was sent, and checks the invariants in `tests/properties/invariants.py`.
 
-About 70 s to pass (time skipping over the windows of twelve sales). A failure takes longer:
-shrinking runs up to five more minutes.
+Three examples per playbook, each playbook a test of its own so that pytest workers share
+them: about 10 s each to pass (time skipping over the windows of three sales). A failure
+takes longer: shrinking runs up to five more minutes.
 """
 
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import event, given
+from hypothesis import strategies as st
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
@@ -44,7 +46,8 @@ from tests.properties.drive import (
     within,
 )
 from tests.properties.invariants import check
-from tests.properties.scenarios import Scenario, scenarios
+from tests.properties.scenarios import PLAYBOOKS as PLAYBOOK_NAMES
+from tests.properties.scenarios import scenarios
 from tests.workflows.helpers import PLAYBOOKS, new_lead, start_at
 from tests.workflows.sale.doubles import Doubles
 
@@ -63,16 +66,19 @@ async def skip_to_the_end(
     return await handle.result()
 
 
-@pytest.mark.timeout(480)  # 30 s to pass; shrinking a failure takes up to 5 minutes more
-@examples(12)
-@given(scenario=scenarios())
+@pytest.mark.timeout(420)  # 10 s to pass; shrinking a failure takes up to 5 minutes more
+@pytest.mark.parametrize("name", PLAYBOOK_NAMES)  # one test each: pytest workers share them
+@examples(3)
+@given(data=st.data())
 async def test_any_sequence_of_messages_keeps_the_sale_s_invariants(
-    scenario: Scenario,
+    name: str,
+    data: st.DataObject,
     ts_env: WorkflowEnvironment,
     fast_worker: Worker,
     fast_settings: Settings,
     doubles: Doubles,
 ) -> None:
+    scenario = data.draw(scenarios(playbooks=(name,)), label="scenario")
     playbook = load_playbook(PLAYBOOKS, scenario.playbook)  # with its sending window
     start = scenario.start
     # The enterprise rules require a title.

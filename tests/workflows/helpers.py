@@ -9,6 +9,10 @@ from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
+from google.protobuf.field_mask_pb2 import FieldMask
+from temporalio.api.common.v1 import TimeSkippingConfig, WorkflowExecution
+from temporalio.api.workflow.v1 import WorkflowExecutionOptions
+from temporalio.api.workflowservice.v1 import UpdateWorkflowExecutionOptionsRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -98,8 +102,25 @@ async def start_at(
             env.client, lead, playbook, settings.task_queue, start_delay=delay
         )
     handle = env.client.get_workflow_handle(result.workflow_id, result_type=SaleOutcome)
-    await env.fast_forward(handle, delay)
+    await env.fast_forward(handle, delay)  # then skipping stops (tests/conftest.py)
     return handle
+
+
+async def stop_skipping(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) -> None:
+    """Time skipping off for the workflow: a fast-forward leaves it on, and a wait that began
+    after it (a seller's decision, once an activity ended) may be skipped before the test
+    signals in it."""
+    await env.client.workflow_service.update_workflow_execution_options(
+        UpdateWorkflowExecutionOptionsRequest(
+            namespace=env.client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=handle.id),
+            workflow_execution_options=WorkflowExecutionOptions(
+                time_skipping_config=TimeSkippingConfig(enabled=False)
+            ),
+            update_mask=FieldMask(paths=["time_skipping_config"]),
+            identity=env.client.identity,
+        )
+    )
 
 
 def next_local(weekday: int, hour: int, zone: str, *, minute: int = 0) -> datetime:

@@ -74,7 +74,11 @@ async def test_a_sales_attributes_follow_it_from_contact_to_lost(
 
     await handle.signal("interest_expressed", {})
     await handle.signal("needs_identified", NEEDS)
-    state = await wait_for(handle, lambda s: bool(s.quotes), "quote sent")
+    state = await wait_for(
+        handle,
+        lambda s: bool(s.quotes) and s.next_action is not None,  # its email out, a wait begun
+        "quote sent",
+    )
     assert state.next_action is not None
     # 10 x 149.00 + 4,800.00 = 6,290.00 net: the deal's value, in the quote's currency.
     assert_holds(
