@@ -36,8 +36,10 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Bytecode is written even where the shell says not to: the workflow sandbox imports the
+# workflow modules afresh for every run, and without a .pyc each import compiles them again.
 test: venv lint
-	$(PY) -m pytest -q
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q
 
 bench: venv
 	$(PY) -m soak.bench

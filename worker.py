@@ -24,6 +24,7 @@ from privacy.keys import CodecSettingsError
 from privacy.logs import configure_logging
 from settings import Settings
 from workflows.sale.workflow import SaleWorkflow
+from workflows.sandbox import workflow_runner
 from workflows.support.workflow import CustomerSupportWorkflow
 from workflows.suppression.workflow import SuppressionWorkflow
 
@@ -36,23 +37,25 @@ def build_worker(
     task_queue: str | None = None,
     *,
     email: EmailActivities | None = None,
+    documents: DocumentActivities | None = None,
     support: type = CustomerSupportWorkflow,
     **options: Any,
 ) -> Worker:
     """A worker with every workflow and activity, its activities built from `settings`.
 
-    `email` and `support` replace the email activities and the support workflow
-    (the playbook simulation records emails instead of sending them).
+    `email`, `documents` and `support` replace the email and document activities and the
+    support workflow (the playbook simulation records emails instead of sending them).
     """
     suppression = SuppressionActivities(client)
     email = email or EmailActivities(settings, suppression.lookup, withdrawn_by(client))
-    documents = DocumentActivities(settings)
+    documents = documents or DocumentActivities(settings)
     qualification = QualificationActivities(settings, suppression.lookup)
     # Heartbeats reach the server every second, not at 80% of the timeout: a busy worker's
     # sends keep their margin and a cancel (the sale ended) reaches a send within a second.
     options.setdefault("max_heartbeat_throttle_interval", HEARTBEAT_THROTTLE)
     # Every event handler gets one payload, whichever client this worker was built on.
     options.setdefault("interceptors", [OnePayload()])
+    options.setdefault("workflow_runner", workflow_runner())
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

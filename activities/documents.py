@@ -68,8 +68,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
 class DocumentActivities:
     """Prices quotes from the catalog and files quotes, proposals and contracts as HTML and PDF."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, typeset: bool = True) -> None:
+        """`typeset=False` files the HTML alone, with no PDF (the playbook simulation, where
+        typesetting was most of the CPU a simulated sale took); both templates still render."""
         self._settings = settings
+        self._typeset = typeset
         self._env = make_environment(settings.templates_dir)
         self._catalog: Catalog | None = None
         self._catalog_read: float | None = None
@@ -99,19 +102,21 @@ class DocumentActivities:
 
     def _file(
         self, folder: Path, number: str, template: list[str], context: dict[str, Any], author: str
-    ) -> tuple[Path, Path]:
+    ) -> tuple[str, str]:
         html = render(self._env, template, {**context, "pdf": False})
         body = render(self._env, template, {**context, "pdf": True})
-        pdf = html_to_pdf(body, title=number, author=author)
         folder.mkdir(parents=True, exist_ok=True)
-        html_path, pdf_path = folder / f"{number}.html", folder / f"{number}.pdf"
+        html_path = folder / f"{number}.html"
         _write_atomically(html_path, html.encode("utf-8"))
-        _write_atomically(pdf_path, pdf)
-        return html_path, pdf_path
+        if not self._typeset:
+            return str(html_path), ""
+        pdf_path = folder / f"{number}.pdf"
+        _write_atomically(pdf_path, html_to_pdf(body, title=number, author=author))
+        return str(html_path), str(pdf_path)
 
     async def _filed(
         self, folder: Path, number: str, template: list[str], context: dict[str, Any], author: str
-    ) -> tuple[Path, Path]:
+    ) -> tuple[str, str]:
         """`_file` off the event loop, heartbeating: a worker killed mid-render is noticed in
         seconds and another renders it, instead of after the two-minute timeout."""
         async with heartbeating():
@@ -146,7 +151,7 @@ class DocumentActivities:
             folder, quote.number, template, context, playbook.seller.company
         )
         activity.logger.info("filed %s at %s", quote.number, html_path)
-        return quote.model_copy(update={"html_path": str(html_path), "pdf_path": str(pdf_path)})
+        return quote.model_copy(update={"html_path": html_path, "pdf_path": pdf_path})
 
     @activity.defn
     async def prepare_contract(self, request: ContractRequest) -> ContractDocument:
@@ -181,7 +186,7 @@ class DocumentActivities:
         )
         activity.logger.info("filed %s at %s", number, html_path)
         return ContractDocument(
-            number=number, version=request.version, html_path=str(html_path), pdf_path=str(pdf_path)
+            number=number, version=request.version, html_path=html_path, pdf_path=pdf_path
         )
 
     @activity.defn
@@ -210,7 +215,7 @@ class DocumentActivities:
             playbook.seller.company,
         )
         activity.logger.info("filed %s at %s", number, html_path)
-        return BidDocument(number=number, html_path=str(html_path), pdf_path=str(pdf_path))
+        return BidDocument(number=number, html_path=html_path, pdf_path=pdf_path)
 
 
 def bid_number(quote_number: str) -> str:

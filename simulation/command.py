@@ -19,6 +19,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 
+from activities.documents import DocumentActivities
 from activities.email import EmailActivities, checked_recipient, message_id
 from cli.output import UsageError, err, out
 from client.converter import OnePayload, sales_data_converter
@@ -123,6 +124,7 @@ async def _simulate(
             env.client,
             own,
             email=RecordedEmails(own),
+            documents=DocumentActivities(own, typeset=False),
             support=SupportNotSimulated,
             max_concurrent_activities=8,
         )

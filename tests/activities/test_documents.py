@@ -135,6 +135,20 @@ async def test_quote_is_filed_as_html_and_pdf(
     assert "Tax 19% (standard) on EUR 1,415.50" in text
 
 
+async def test_untypeset_documents_file_the_html_alone(
+    playbook: Playbook, lead: Lead, documents_dir: Path
+) -> None:
+    """The playbook simulation's documents: the same quote and HTML, no PDF filed."""
+    acts = DocumentActivities(Settings(documents_dir=documents_dir), typeset=False)
+    quote = await ActivityEnvironment().run(acts.prepare_quote, quote_request(playbook, lead))
+
+    folder = documents_dir.resolve() / "sale-acme-anna"
+    assert quote.html_path == str(folder / "Q-2026-acme-anna-v1.html")
+    assert quote.pdf_path == ""
+    assert [p.name for p in folder.iterdir()] == ["Q-2026-acme-anna-v1.html"]
+    assert "EUR 7,110.85" in unescape(Path(quote.html_path).read_text(encoding="utf-8"))
+
+
 async def test_formal_proposal_has_summary_savings_and_po_field(
     acts: DocumentActivities, playbook: Playbook, lead: Lead
 ) -> None:

@@ -3,19 +3,21 @@
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf.field_mask_pb2 import FieldMask
 from temporalio.api.common.v1 import TimeSkippingConfig, WorkflowExecution
 from temporalio.api.workflow.v1 import WorkflowExecutionOptions
 from temporalio.api.workflowservice.v1 import UpdateWorkflowExecutionOptionsRequest
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from client.queries import sale_state, support_state
 from client.sales import start_sale
 from sales.lead import Lead
 from sales.playbook import OutreachPolicy, Playbook, load_playbook
@@ -27,6 +29,8 @@ from workflows.sale import api as sale_api
 from workflows.sale.api import CommandAnswer
 from workflows.support import api as support_api
 from workflows.support.workflow import CustomerSupportWorkflow
+
+T = TypeVar("T")
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -103,7 +107,14 @@ async def start_at(
         )
     handle = env.client.get_workflow_handle(result.workflow_id, result_type=SaleOutcome)
     await env.fast_forward(handle, delay)  # then skipping stops (tests/conftest.py)
+    await until_begun(handle)
     return handle
+
+
+async def until_begun(handle: WorkflowHandle[Any, Any], timeout: float = 30.0) -> None:
+    """Wait for the first workflow task after a start delay: the server schedules it when the
+    delay's timer fires, a moment after the fast-forward returns, and refuses queries till then."""
+    await wait_for(handle, lambda _: True, "the sale's first workflow task", timeout)
 
 
 async def stop_skipping(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) -> None:
@@ -135,8 +146,7 @@ def next_local(weekday: int, hour: int, zone: str, *, minute: int = 0) -> dateti
 
 
 async def state_of(handle: WorkflowHandle[Any, Any]) -> SaleState:
-    state: SaleState = await handle.query("state", result_type=SaleState)
-    return state
+    return await sale_state(handle)
 
 
 async def wait_for(
@@ -148,10 +158,12 @@ async def wait_for(
     """Poll the `state` query until `predicate` holds; fail naming what never happened."""
     deadline = time.monotonic() + timeout
     while True:
-        state = await state_of(handle)
-        if predicate(state):
+        state = await answered(state_of(handle))
+        if state is not None and predicate(state):
             return state
         if time.monotonic() > deadline:
+            if state is None:
+                raise AssertionError(f"{what} did not happen; the sale answered no query")
             action = state.next_action
             raise AssertionError(
                 f"{what} did not happen; stage {state.stage}, "
@@ -160,6 +172,21 @@ async def wait_for(
                 f"rejected {[(r.signal, r.reason) for r in state.rejected_events]}"
             )
         await asyncio.sleep(0.1)
+
+
+# A query cannot be answered yet: the first task after a start delay is not scheduled, or a
+# worker was just killed and the query waited on its sticky queue. Asked again, it is answered.
+NOT_YET = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED)
+
+
+async def answered(query: Awaitable[T]) -> T | None:
+    """The query's answer, or None where the server says it cannot answer yet."""
+    try:
+        return await query
+    except RPCError as err:
+        if err.status in NOT_YET or "not scheduled yet" in err.message:
+            return None
+        raise
 
 
 async def wait_for_support(
@@ -171,10 +198,12 @@ async def wait_for_support(
     """Poll a support workflow's `state` until `predicate` holds; fail naming where it stood."""
     deadline = time.monotonic() + timeout
     while True:
-        state: SupportState = await handle.query("state", result_type=SupportState)
-        if predicate(state):
+        state = await answered(support_state(handle))
+        if state is not None and predicate(state):
             return state
         if time.monotonic() > deadline:
+            if state is None:
+                raise AssertionError(f"{what} did not happen; the support answered no query")
             raise AssertionError(
                 f"{what} did not happen; next action {state.next_action}, "
                 f"emails {[e.step for e in state.emails]}, orders {state.orders_fulfilled}"

@@ -9,6 +9,7 @@ from temporalio.worker import Replayer
 
 from client.converter import OnePayload, sales_data_converter
 from workflows.sale.workflow import SaleWorkflow
+from workflows.sandbox import workflow_runner
 from workflows.support.workflow import CustomerSupportWorkflow
 
 FOLDER = Path(__file__).resolve().parents[1] / "histories"
@@ -31,6 +32,7 @@ async def test_recorded_histories_replay_without_nondeterminism(folder: Path) ->
         workflows=[SaleWorkflow, CustomerSupportWorkflow],
         data_converter=sales_data_converter,
         interceptors=[OnePayload()],
+        workflow_runner=workflow_runner(),
     )
     failures: dict[str, str] = {}
     replayed = 0

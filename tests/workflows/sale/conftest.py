@@ -13,6 +13,7 @@ from settings import Settings
 from tests.stall_report import watch
 from tests.workflows.sale.doubles import Doubles
 from workflows.sale.workflow import SaleWorkflow
+from workflows.sandbox import workflow_runner
 from workflows.support.workflow import CustomerSupportWorkflow
 
 
@@ -40,6 +41,7 @@ async def fast_worker(
             workflows=[SaleWorkflow, CustomerSupportWorkflow],
             activities=doubles.activities(),
             interceptors=[OnePayload()],
+            workflow_runner=workflow_runner(),
         ) as running,
         watch(request.node, ts_env.client, fast_settings.task_queue),
     ):
