@@ -14,6 +14,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from temporalio.exceptions import TimeoutError as ActivityTimeout
 from temporalio.workflow import ActivityCancellationType
 
+from workflows.versions import EARLY_PATCHES, follows
+
 with workflow.unsafe.imports_passed_through():
     from activities.email import SUPPRESSED, EmailActivities
     from activities.smtp import MESSAGE_REJECTED, RECIPIENT_REFUSED
@@ -51,6 +53,7 @@ class MissedDeadline(Exception):
 async def send_email(
     request: EmailRequest,
     *,
+    process_version: int | None,
     within: timedelta | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> EmailRecord:
@@ -63,8 +66,9 @@ async def send_email(
     # An attempt already talking to the SMTP server when the sale ends learns of the cancel
     # only at its next heartbeat and may deliver: wait for it to finish, so that an email
     # that went out is recorded (and counted) instead of vanishing from the sale's state.
-    # Behind a patch: sales that ended while a send was cancelled replay as they ran.
-    waits = workflow.patched("email-cancel-waits")
+    # Behind a patch for workflows begun before process version 3: sales that ended while a
+    # send was cancelled replay as they ran.
+    waits = follows(process_version, EARLY_PATCHES, "email-cancel-waits")
     handle = workflow.start_activity_method(
         EmailActivities.send_email,
         request,

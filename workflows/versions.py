@@ -1,19 +1,26 @@
 """The version of the process today's code runs, which a starter declares in a workflow's input.
 
 2: sending windows hold outreach only, and a reply cancels outreach (sales); check-ins wait
-for the window (support). A workflow started without it (begun on older code, or started by
-another client) asks a `workflow.patched` instead, so one begun before replays as it ran.
+for the window (support).
+3: the changes the first patches brought (playbook-version, email-cancel-waits, opt-out-list,
+support-lead-attributes) are simply the process: a workflow that declares 3 records no marker
+and no TemporalChangeVersion upsert for them, four actions less per sale.
+
+A workflow started without a version (begun on older code, or started by another client), or
+with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
 """
 
 from temporalio import workflow
 
-PROCESS_VERSION = 2
+PROCESS_VERSION = 3
+OUTREACH_RULES = 2
+EARLY_PATCHES = 3
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:
-    """Whether a workflow runs the process as changed at `since`: by its declared version,
-    or, without one, by the patch that brought the change."""
-    if version is not None:
-        return version >= since
+    """Whether a workflow runs the process as changed at `since`: by its declared version, or,
+    declaring an older one or none, by the patch that brought the change."""
+    if version is not None and version >= since:
+        return True
     return workflow.patched(patch)

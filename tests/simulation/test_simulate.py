@@ -38,16 +38,15 @@ async def test_a_small_scripted_case_matches_a_hand_count() -> None:
         "contract_v1": (1, 6.0),
         "follow_up_2": (2, 10.0),
     }
-    # Actions of a silent sale: start, two patch markers (playbook-version, email-cancel-waits)
-    # and the TemporalChangeVersion upsert the SDK makes for each, 4 activities (qualify, 3
-    # emails), 3 timers, 8 search attribute upserts (lead, QUALIFICATION, CONTACT, 3 next
-    # actions, LOST, its reason) = 20.
-    # The buyer's: start, 2 markers and their upserts, 5 signals, 1 update (the needs), 7
-    # activities (qualify, intro, quote, orientation, proposal, contract, its email), 6 timers
-    # (one wait per step, and the wait for interest), 15 upserts (lead, 6 stages, 6 next
-    # actions, the deal value, WON), the support child = 40.
-    assert sorted(run.actions for run in runs) == [20, 20, 40]
-    assert result.actions_total == 80
+    # Actions of a silent sale: start, 4 activities (qualify, 3 emails), 3 timers, 8 search
+    # attribute upserts (lead, QUALIFICATION, CONTACT, 3 next actions, LOST, its reason) = 16.
+    # The buyer's: start, 5 signals, 1 update (the needs), 7 activities (qualify, intro, quote,
+    # orientation, proposal, contract, its email), 6 timers (one wait per step, and the wait
+    # for interest), 15 upserts (lead, 6 stages, 6 next actions, the deal value, WON), the
+    # support child = 36. (Process version 3: no patch marker, no TemporalChangeVersion upsert;
+    # a sale asking the playbook-version and email-cancel-waits patches made 20 and 40.)
+    assert sorted(run.actions for run in runs) == [16, 16, 36]
+    assert result.actions_total == 68
     assert result.personas == {"silent": {"LOST unresponsive": 2}, "buyer": {"WON": 1}}
     assert (result.events_sent, result.commands_refused, result.events_rejected) == (6, 0, 0)
 

@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.playbook import Playbook
 
 from workflows import search_attributes as sa
+from workflows import versions
 from workflows.messages import Message, Messages
 from workflows.sale.legacy import Resume
 from workflows.sale.snapshot import SaleSnapshot
@@ -31,7 +32,7 @@ OUTREACH_RULES = "outreach-rules"
 
 def outreach_rules(process_version: int | None) -> bool:
     """Whether a sale follows the outreach rules (process version 2)."""
-    return follows(process_version, 2, OUTREACH_RULES)
+    return follows(process_version, versions.OUTREACH_RULES, OUTREACH_RULES)
 
 
 class SaleInput(BaseModel):

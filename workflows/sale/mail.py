@@ -136,7 +136,9 @@ class Mail:
             return events.ending is not None or events.first_kept(cancels) is not None
 
         try:
-            return await send_email(request, within=within, stop=stop)
+            return await send_email(
+                request, process_version=self._sale.process_version, within=within, stop=stop
+            )
         except Stopped as stopped:
             first = events.first_kept(cancels)
             if events.ending is None and first is not None:

@@ -44,6 +44,7 @@ from workflows.sale.mail import Mail
 from workflows.sale.operations import FIRST_RETRY, LONGEST_RETRY, Operations
 from workflows.sale.snapshot import SaleSnapshot, StepProgress
 from workflows.sale.visibility import Visibility
+from workflows.versions import EARLY_PATCHES, follows
 
 # Added with the opt-out list: sales already running replay without it.
 OPT_OUT_LIST_PATCH = "opt-out-list"
@@ -80,7 +81,7 @@ class Sale:
         self.draft: Quote | None = snapshot.draft  # priced, not offered yet
         self.progress = snapshot.progress.model_copy()
         self._carried = self.resuming
-        self.visibility = Visibility(self.state)
+        self.visibility = Visibility(self.state, self.process_version)
         self.events = Events(
             self.state,
             self.steps,
@@ -366,7 +367,7 @@ class Sale:
         """An opt-out or a bounce puts the address on the list, so that no sale writes again."""
         if ended.reason not in (LostReason.OPTED_OUT, LostReason.BOUNCED) or ended.listed:
             return
-        if not workflow.patched(OPT_OUT_LIST_PATCH):
+        if not follows(self.process_version, EARLY_PATCHES, OPT_OUT_LIST_PATCH):
             return
         bounce = ended.reason is LostReason.BOUNCED
         await workflow.execute_activity_method(

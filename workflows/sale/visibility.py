@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import search_attributes as sa
 from workflows.sale.details import details_of
+from workflows.versions import EARLY_PATCHES, follows
 
 # Added with playbook versions: sales begun before replay without it.
 PLAYBOOK_VERSION_PATCH = "playbook-version"
@@ -26,13 +27,14 @@ PLAYBOOK_VERSION_PATCH = "playbook-version"
 class Visibility:
     """Search attributes and current details of one sale."""
 
-    def __init__(self, state: SaleState) -> None:
+    def __init__(self, state: SaleState, process_version: int | None) -> None:
         self._state = state
+        self._process_version = process_version
 
     def lead(self, lead: Lead, playbook_name: str, playbook_version: str) -> None:
         """Who, where from, whose, which playbook: once, when the sale begins."""
         updates = sa.lead_attribute_updates(lead, playbook_name)
-        if workflow.patched(PLAYBOOK_VERSION_PATCH):
+        if follows(self._process_version, EARLY_PATCHES, PLAYBOOK_VERSION_PATCH):
             updates.append(sa.PLAYBOOK_VERSION.value_set(playbook_version))
         workflow.upsert_search_attributes(updates)
 

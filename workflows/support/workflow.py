@@ -37,7 +37,7 @@ from workflows.emailing import Suppressed, Undeliverable, send_email
 from workflows.inbox import EventInbox, Payload, Received, Refused, unknown_message
 from workflows.messages import Message
 from workflows.support import api
-from workflows.versions import follows
+from workflows.versions import EARLY_PATCHES, OUTREACH_RULES, follows
 
 
 @workflow.defn(name=api.WORKFLOW_TYPE)
@@ -113,7 +113,7 @@ class CustomerSupportWorkflow:
         if input.carried_state is None:
             updates = [sa.SALES_STAGE.value_set(api.STAGE)]
             # Added after the first release: support workflows already running replay without it.
-            if workflow.patched("support-lead-attributes"):
+            if follows(input.process_version, EARLY_PATCHES, "support-lead-attributes"):
                 updates += sa.lead_attribute_updates(input.lead, input.playbook.name)
             workflow.upsert_search_attributes(updates)
             await self._email("welcome", "welcome", {"order_number": state.order_number})
@@ -201,7 +201,7 @@ class CustomerSupportWorkflow:
 
     def _windowed_check_ins(self) -> bool:
         """Whether check-ins wait for the window (process version 2)."""
-        return follows(self._input.process_version, 2, api.CHECK_IN_WINDOW)
+        return follows(self._input.process_version, OUTREACH_RULES, api.CHECK_IN_WINDOW)
 
     async def _held_for_window(self) -> bool:
         """Whether the check-in due now waits for the customer's next sending window."""
@@ -235,18 +235,17 @@ class CustomerSupportWorkflow:
 
     async def _email(self, step: str, template: str, context: dict[str, Any]) -> None:
         support = self._input.playbook.support
+        request = EmailRequest(
+            workflow_id=self._state.workflow_id,
+            step=step,
+            template=template,
+            to=self._state.lead.email,
+            lead=self._state.lead,
+            playbook=self._input.playbook,
+            context={"support": support.model_dump(mode="json"), **context},
+        )
         try:
-            record = await send_email(
-                EmailRequest(
-                    workflow_id=self._state.workflow_id,
-                    step=step,
-                    template=template,
-                    to=self._state.lead.email,
-                    lead=self._state.lead,
-                    playbook=self._input.playbook,
-                    context={"support": support.model_dump(mode="json"), **context},
-                )
-            )
+            record = await send_email(request, process_version=self._input.process_version)
         except (Undeliverable, Suppressed) as refused:
             # A customer who opted out still has an account: the email is just not sent.
             self._state.undelivered.append(f"{step}: {refused}")
