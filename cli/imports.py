@@ -147,6 +147,8 @@ class _Importer:
             self.tally.rejected.append(RowError(row.line, problem, row.values))
             return
         playbook = self.playbooks[row.playbook or self.args.playbook]
+        if self.args.intro_now:
+            playbook = playbook.with_intro_at_once()
         if self.args.dry_run:
             await self._would_start(row)
             return

@@ -47,6 +47,8 @@ async def cmd_lead(client: Client, settings: Settings, args: argparse.Namespace)
     admitted = lead_from_args(args, settings)
     lead = admitted.lead
     playbook = load_playbook(settings.playbooks_dir, args.playbook)
+    if args.intro_now:
+        playbook = playbook.with_intro_at_once()
     notice = admitted.notice()
     if notice:
         err.print(escape(f"note: {notice}"))

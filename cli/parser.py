@@ -119,12 +119,24 @@ def _lead(lead: argparse.ArgumentParser) -> None:
         help="an item the lead ordered (repeatable); quick sales quote them at once",
     )
     lead.add_argument("--playbook", default=None, help="playbook name (default: settings)")
+    lead.add_argument(
+        "--intro-now",
+        action="store_true",
+        help="send the intro as the sale begins, not at the lead's next sending window "
+        "(leads who asked to hear from you now); follow-ups still wait",
+    )
 
 
 def _import(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("file", help="the card file, or - for standard input")
     imp.add_argument("--source", help="source for rows without one, e.g. convention:cebit")
     imp.add_argument("--playbook", default=None, help="playbook for rows that name none")
+    imp.add_argument(
+        "--intro-now",
+        action="store_true",
+        help="send the intro as the sale begins, not at the lead's next sending window "
+        "(leads who asked to hear from you now); follow-ups still wait",
+    )
     imp.add_argument(
         "--map",
         action="append",

@@ -61,12 +61,14 @@ def window_note(settings: Settings, lead: Lead | None, now: datetime) -> str:
         f"{held} wait for the lead's {outreach.window} on business days in its own time; "
         "a reply cancels them, and answers (orientation, quote, contract, welcome) go at once"
     )
+    examples = "The example sales began with `--intro-now`, so their intros went out at once"
     who = f"{sale_api.workflow_id(lead.lead_id)} ({zone.key})"
     if opens <= now:
-        return f"{rule}. The window is open for {who}: its intro went out"
+        return f"{rule}. {examples}; the window is open now for {who}"
     return (
-        f"{rule}. It is {local:%a %H:%M} for {who}: its intro is scheduled "
-        f"{scheduled(opens, zone)} (`starter.py status`), and your first signal cancels it"
+        f"{rule}. {examples}; it is {local:%a %H:%M} for {who}, so a sale begun now without "
+        f"it holds its intro till {scheduled(opens, zone)}: start one with `starter.py lead` "
+        "and read `starter.py status`"
     )
 
 

@@ -171,6 +171,14 @@ class Playbook(Section):
     def has_step(self, step: StepName) -> bool:
         return step in self.process.steps
 
+    def with_intro_at_once(self) -> "Playbook":
+        """This playbook with the intro sent as the sale begins, not held for the lead's
+        window: for leads who asked to hear from you now (a card handed over at the booth).
+        Follow-ups and every other outreach still wait; the version says it is a variant."""
+        held = [email for email in self.outreach.wait_for_window if email != "intro"]
+        outreach = self.outreach.model_copy(update={"wait_for_window": held})
+        return self.model_copy(update={"outreach": outreach})
+
     @property
     def version(self) -> str:
         """A content hash: the same settings give the same version, whatever the file says

@@ -130,15 +130,18 @@ REAL_PATHS = (
     "tests/simulation/",
     "tests/workflows/sale/test_continue_as_new.py",
 )
-# Tests that load the machine on their own run one after another on one pytest worker, each
-# group on its own, and first, so that the longest work starts at once: the faults (servers
-# and workers of their own, killed and started again) and whole simulations (a sale continued
-# as new at every wait, compared to the minute with one never continued).
-GROUPS = {
-    "tests/faults/": "faults",
-    "tests/simulation/": "simulations",
-    "tests/workflows/sale/test_continue_as_new.py": "simulations",
-}
+# The longest tests start first, so that none of them begins near the end: the faults
+# (servers and workers of their own, killed and started again, mostly waiting on timeouts) and
+# whole simulations (a sale continued as new at every wait, compared with one never continued).
+# They share the pytest workers with the rest: each worker takes the ports of what it starts
+# from a range of its own (pytest_configure), so no test needs a worker to itself. (Grouped on
+# one worker each, faults and simulations cost 40 s more: their waits no longer overlapped.)
+FIRST = (
+    "tests/faults/",
+    "tests/simulation/",
+    "tests/workflows/sale/test_continue_as_new.py",
+    "tests/devstack/",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -152,8 +155,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test's tier (`-m fast`, `-m real_parts`; `make mutants` runs the fast one) and
-    keep the heavy ones together, first (`--dist loadgroup`)."""
-    items.sort(key=lambda item: not item.nodeid.startswith(tuple(GROUPS)))  # stable otherwise
+    put the longest first."""
+    items.sort(key=lambda item: not item.nodeid.startswith(FIRST))  # stable otherwise
     for item in items:
         path = item.nodeid
         real = (
@@ -165,9 +168,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.fast)
         elif item.get_closest_marker("real_parts") is None:
             item.add_marker(pytest.mark.real_parts)
-        group = next((name for prefix, name in GROUPS.items() if path.startswith(prefix)), None)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(tryfirst=True)

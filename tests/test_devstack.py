@@ -173,12 +173,14 @@ def test_the_banner_says_how_the_sending_window_applies_to_the_example_sale() ->
         "a reply cancels them, and answers (orientation, quote, contract, welcome) go at once"
         in (note)
     )
+    examples = "The example sales began with `--intro-now`, so their intros went out at once"
     assert note.endswith(
-        f"It is Sat 23:00 for {workflow_id} (Europe/Amsterdam): its intro is scheduled "
-        "Mon 7 Dec 09:00 Europe/Amsterdam (`starter.py status`), and your first signal cancels it"
+        f"{examples}; it is Sat 23:00 for {workflow_id} (Europe/Amsterdam), so a sale begun now "
+        "without it holds its intro till Mon 7 Dec 09:00 Europe/Amsterdam: start one with "
+        "`starter.py lead` and read `starter.py status`"
     )
     tuesday_morning = datetime(2026, 12, 8, 9, tzinfo=UTC)  # 10:00 there
     opened = window_note(settings, lead, tuesday_morning)
     assert opened.endswith(
-        f"The window is open for {workflow_id} (Europe/Amsterdam): its intro went out"
+        f"{examples}; the window is open now for {workflow_id} (Europe/Amsterdam)"
     )

@@ -1,10 +1,11 @@
 """The README's "Driving a sale", on the real clock: its `temporal workflow signal` commands, run
-with the CLI against the dev server, produce the emails it lists, once each and in its order,
-whatever the hour CI runs at, and no intro ever follows the reply.
+with the CLI against the dev server on a sale begun as `make run` begins the example sales
+(`--intro-now`), produce the five emails it lists, once each and in its order, whatever the hour
+CI runs at; and on a sale begun without it, where it is night, the intro waits for the window
+and the reply cancels it: no intro ever follows the reply.
 
-The lead's time zone is drawn from the moment the test runs: one where it is night now (its
-intro waits for the window and the reply cancels it), one where it is business hours now (the
-intro goes at once). Neither passes by luck of the clock.
+The lead's time zone is drawn from the moment the test runs: one where it is night now, one
+where it is business hours now. None of the cases passes by luck of the clock.
 """
 
 import asyncio
@@ -12,7 +13,6 @@ import re
 import shlex
 import subprocess
 from datetime import UTC, datetime
-from typing import Any
 
 import holidays
 import pytest
@@ -22,18 +22,18 @@ from temporalio.worker import Worker
 
 from devstack.services import temporal_binary
 from sales.playbook import Playbook, load_playbook
-from sales.sending import ZONES
 from sales.stages import SalesStage
 from settings import ROOT, Settings
 from tests.smtp_inbox import SmtpServer
-from tests.workflows.helpers import PLAYBOOKS, new_lead, start, wait_for
+from tests.workflows.helpers import PLAYBOOKS, is_night, new_lead, start, wait_for, zone_where
 from workflows.support import api as support_api
 
-# The zones of whole hours from UTC-12 to UTC+14: one of them is at any hour of the day.
-WHOLE_HOURS = [f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT" for offset in range(-12, 15)]
 SIGNAL = re.compile(r"^\$T (?P<args>--name .+)$", re.MULTILINE)
 # What the README says the walk-through sends, in its words and order.
-LISTED = "the orientation, proposal (PDF attached), contract (PDF attached) and\nwelcome emails"
+LISTED = (
+    "the intro, orientation, proposal (PDF attached), contract (PDF\n"
+    "attached) and welcome emails, each once and in that order, at any hour"
+)
 ANSWERS = ["orientation", "proposal_v1", "contract_v1", "welcome"]
 
 
@@ -46,15 +46,6 @@ def walkthrough() -> tuple[str, list[list[str]]]:
     prefix = re.search(r'^T="(?P<command>[^"]+)"$', section, re.MULTILINE)
     assert prefix is not None
     return prefix["command"], [shlex.split(m["args"]) for m in SIGNAL.finditer(section)]
-
-
-def zone_where(wanted: Any, now: datetime) -> str | None:
-    """The first whole-hour zone whose local time now satisfies `wanted`."""
-    return next((z for z in WHOLE_HOURS if wanted(now.astimezone(ZONES[z]))), None)
-
-
-def is_night(local: datetime) -> bool:
-    return 1 <= local.hour <= 5
 
 
 def in_business_hours(local: datetime) -> bool:
@@ -80,13 +71,18 @@ def case(hours: str, playbook: Playbook) -> tuple[str, Playbook]:
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.parametrize("hours", ["night", "business-hours"])
+@pytest.mark.parametrize(
+    ("hours", "intro_now"),
+    [("night", True), ("business-hours", True), ("night", False)],
+    ids=["night", "business-hours", "night-intro-held"],
+)
 async def test_the_readme_walkthrough_sends_its_emails_at_any_hour(
     env: WorkflowEnvironment,
     worker: Worker,
     settings: Settings,
     smtp: SmtpServer,
     hours: str,
+    intro_now: bool,
 ) -> None:
     prefix, signals = walkthrough()
     assert [args[1] for args in signals] == [
@@ -99,9 +95,11 @@ async def test_the_readme_walkthrough_sends_its_emails_at_any_hour(
     zone, playbook = case(hours, load_playbook(PLAYBOOKS, "default"))
     assert playbook.outreach.window == "09:00-17:30"
     lead = new_lead(country="FR", timezone=zone)
-    handle = await start(env.client, settings, lead, playbook)
+    held = not intro_now and hours == "night"
+    started = playbook.with_intro_at_once() if intro_now else playbook
+    handle = await start(env.client, settings, lead, started)
     state = await wait_for(handle, lambda s: s.next_action is not None, "the sale waits")
-    if hours == "night":
+    if held:
         assert state.next_action is not None
         assert state.next_action.description.startswith("intro scheduled ")
         assert state.emails == []
@@ -123,10 +121,10 @@ async def test_the_readme_walkthrough_sends_its_emails_at_any_hour(
     support = env.client.get_workflow_handle(support_api.workflow_id(lead.lead_id))
     assert (await support.describe()).status == WorkflowExecutionStatus.RUNNING
     await smtp.inbox.wait_for(lambda _: "welcome" in smtp.inbox.steps(lead.email))
-    expected = ANSWERS if hours == "night" else ["intro", *ANSWERS]
+    expected = ANSWERS if held else ["intro", *ANSWERS]
     assert smtp.inbox.steps(lead.email) == expected
     state = await wait_for(handle, lambda s: s.stage == SalesStage.WON, "won")
-    if hours == "night":
+    if held:
         [intro] = state.cancelled_emails
         assert intro.step == "intro" and intro.why.startswith("interest_expressed came")
     else:

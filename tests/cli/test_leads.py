@@ -1,6 +1,7 @@
 """Starting sales from the command line against a real dev server: leads, imports, the pipeline."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from temporalio.worker import Worker
 
 from settings import Settings
 from tests.cli.starter import ROOT, run_starter
-from tests.workflows.helpers import wait_for
+from tests.workflows.helpers import is_night, wait_for, zone_where
 
 
 async def test_importing_the_same_csv_twice_starts_each_sale_once(
@@ -81,6 +82,31 @@ async def test_lead_with_items_on_the_quick_playbook_gets_its_quote_at_once(
         ("NW-SENSOR-100", 4),
         ("NW-MANUAL", 2),
     ]
+
+
+@pytest.mark.parametrize("intro_now", [True, False], ids=["intro-now", "intro-held"])
+async def test_intro_now_sends_the_intro_as_the_sale_begins_where_it_is_night(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings, intro_now: bool
+) -> None:
+    zone = zone_where(is_night, datetime.now(UTC))
+    assert zone is not None  # 27 zones an hour apart: one is between 01:00 and 05:59
+    email = f"night-{intro_now}-{settings.task_queue}@acme.example"
+    flag = ["--intro-now"] if intro_now else []
+    result = await run_starter(
+        env, settings, "lead", "--email", email, "--company", "Acme", "--country", "FR",
+        "--timezone", zone, *flag,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    handle = env.client.get_workflow_handle(result.stdout.strip())
+    state = await wait_for(handle, lambda s: s.next_action is not None, "the sale waits")
+    assert state.next_action is not None
+    if intro_now:
+        assert [e.step for e in state.emails] == ["intro"]
+        assert state.next_action.description == "await a reply; follow-up 1 after the wait"
+    else:
+        assert state.emails == []
+        assert state.next_action.description.startswith("intro scheduled ")
+        assert state.next_action.description.endswith(f" 09:00 {zone}")
 
 
 @pytest.mark.parametrize(

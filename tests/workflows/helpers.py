@@ -106,7 +106,10 @@ async def start_at(
             env.client, lead, playbook, settings.task_queue, start_delay=delay
         )
     handle = env.client.get_workflow_handle(result.workflow_id, result_type=SaleOutcome)
-    await env.fast_forward(handle, delay)  # then skipping stops (tests/conftest.py)
+    # All but the delay's last second is skipped, and then skipping stops (tests/conftest.py)
+    # before the sale's first task: skipping the whole delay left it on for a moment after,
+    # and the sale's first wait (the intro's window) could be skipped before the test spoke.
+    await env.fast_forward(handle, delay - timedelta(seconds=1))
     await until_begun(handle)
     return handle
 
@@ -132,6 +135,19 @@ async def stop_skipping(env: WorkflowEnvironment, handle: WorkflowHandle[Any, An
             identity=env.client.identity,
         )
     )
+
+
+# The zones of whole hours from UTC-12 to UTC+14: one of them is at any hour of the day.
+WHOLE_HOURS = [f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT" for offset in range(-12, 15)]
+
+
+def zone_where(wanted: Callable[[datetime], bool], now: datetime) -> str | None:
+    """The first whole-hour zone whose local time now satisfies `wanted` (on the real clock)."""
+    return next((z for z in WHOLE_HOURS if wanted(now.astimezone(ZONES[z]))), None)
+
+
+def is_night(local: datetime) -> bool:
+    return 1 <= local.hour <= 5
 
 
 def next_local(weekday: int, hour: int, zone: str, *, minute: int = 0) -> datetime:
