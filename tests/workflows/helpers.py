@@ -93,6 +93,12 @@ async def start_paused(
         return await start(env.client, settings, lead, playbook)
 
 
+# The end of a start delay left to the real clock: skipping is off (tests/conftest.py) before
+# the sale's first task, so no wait the sale begins can be skipped before the test speaks. (A
+# quote held for Monday once went out at once after the whole delay had been skipped.)
+UNSKIPPED = timedelta(milliseconds=300)
+
+
 async def start_at(
     env: WorkflowEnvironment, settings: Settings, lead: Lead, playbook: Playbook, at: datetime
 ) -> WorkflowHandle[Any, SaleOutcome]:
@@ -106,10 +112,7 @@ async def start_at(
             env.client, lead, playbook, settings.task_queue, start_delay=delay
         )
     handle = env.client.get_workflow_handle(result.workflow_id, result_type=SaleOutcome)
-    # All but the delay's last second is skipped, and then skipping stops (tests/conftest.py)
-    # before the sale's first task: skipping the whole delay left it on for a moment after,
-    # and the sale's first wait (the intro's window) could be skipped before the test spoke.
-    await env.fast_forward(handle, delay - timedelta(seconds=1))
+    await env.fast_forward(handle, delay - UNSKIPPED)
     await until_begun(handle)
     return handle
 

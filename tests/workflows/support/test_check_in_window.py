@@ -15,6 +15,7 @@ from settings import Settings
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import (
     PLAYBOOKS,
+    UNSKIPPED,
     new_lead,
     next_local,
     start_support,
@@ -40,8 +41,7 @@ async def test_a_check_in_due_on_a_friday_evening_waits_for_monday_morning(
     handle = await start_support(
         ts_env, settings, lead, playbook, order_number="PO-7", start_delay=delay
     )
-    # All but the last second, so that skipping is off before the first task (as start_at).
-    await ts_env.fast_forward(handle, delay - timedelta(seconds=1))
+    await ts_env.fast_forward(handle, delay - UNSKIPPED)  # as start_at does
     await smtp.inbox.wait_for(lambda _: "welcome" in smtp.inbox.steps(lead.email))
     await handle.signal("order_fulfilled", {"order_number": "PO-7"})
     await wait_for_support(handle, lambda s: s.next_check_in_at is not None, "check-in planned")
