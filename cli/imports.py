@@ -147,8 +147,6 @@ class _Importer:
             self.tally.rejected.append(RowError(row.line, problem, row.values))
             return
         playbook = self.playbooks[row.playbook or self.args.playbook]
-        if self.args.intro_now:
-            playbook = playbook.with_intro_at_once()
         if self.args.dry_run:
             await self._would_start(row)
             return
@@ -184,9 +182,12 @@ class _Importer:
         name = row.playbook or self.args.playbook
         if name not in self.playbooks:
             try:
-                self.playbooks[name] = load_playbook(self.settings.playbooks_dir, name)
+                playbook = load_playbook(self.settings.playbooks_dir, name)
             except PlaybookError as error:
                 return f"playbook: {error}"
+            self.playbooks[name] = (
+                playbook.with_intro_at_once() if self.args.intro_now else playbook
+            )
         unknown = [i.sku for i in row.lead.items if self.catalog.get(i.sku) is None]
         return f"items: unknown sku {', '.join(unknown)}" if unknown else None
 

@@ -175,21 +175,64 @@ async def wait_for(
     timeout: float = 30.0,
 ) -> SaleState:
     """Poll the `state` query until `predicate` holds; fail naming what never happened."""
+
+    def where(state: SaleState) -> str:
+        action = state.next_action
+        return (
+            f"stage {state.stage}, "
+            f"next action {action.description if action else None}, "
+            f"emails {[e.step for e in state.emails]}, pending {state.pending_events}, "
+            f"rejected {[(r.signal, r.reason) for r in state.rejected_events]}"
+        )
+
+    return await _poll(
+        lambda: sale_state(handle), predicate, what, timeout=timeout, whose="sale", where=where
+    )
+
+
+async def wait_for_support(
+    handle: WorkflowHandle[Any, Any],
+    predicate: Callable[[SupportState], bool],
+    what: str,
+    timeout: float = 30.0,
+) -> SupportState:
+    """Poll a support workflow's `state` until `predicate` holds; fail naming where it stood."""
+
+    def where(state: SupportState) -> str:
+        return (
+            f"next action {state.next_action}, "
+            f"emails {[e.step for e in state.emails]}, orders {state.orders_fulfilled}"
+        )
+
+    return await _poll(
+        lambda: support_state(handle),
+        predicate,
+        what,
+        timeout=timeout,
+        whose="support",
+        where=where,
+    )
+
+
+async def _poll(
+    query: Callable[[], Awaitable[T]],
+    predicate: Callable[[T], bool],
+    what: str,
+    *,
+    timeout: float,
+    whose: str,
+    where: Callable[[T], str],
+) -> T:
+    """Ask `query` until its answer satisfies `predicate`; fail saying where it stood."""
     deadline = time.monotonic() + timeout
     while True:
-        state = await answered(state_of(handle))
+        state = await answered(query())
         if state is not None and predicate(state):
             return state
         if time.monotonic() > deadline:
             if state is None:
-                raise AssertionError(f"{what} did not happen; the sale answered no query")
-            action = state.next_action
-            raise AssertionError(
-                f"{what} did not happen; stage {state.stage}, "
-                f"next action {action.description if action else None}, "
-                f"emails {[e.step for e in state.emails]}, pending {state.pending_events}, "
-                f"rejected {[(r.signal, r.reason) for r in state.rejected_events]}"
-            )
+                raise AssertionError(f"{what} did not happen; the {whose} answered no query")
+            raise AssertionError(f"{what} did not happen; {where(state)}")
         await asyncio.sleep(0.1)
 
 
@@ -206,28 +249,6 @@ async def answered(query: Awaitable[T]) -> T | None:
         if err.status in NOT_YET or "not scheduled yet" in err.message:
             return None
         raise
-
-
-async def wait_for_support(
-    handle: WorkflowHandle[Any, Any],
-    predicate: Callable[[SupportState], bool],
-    what: str,
-    timeout: float = 30.0,
-) -> SupportState:
-    """Poll a support workflow's `state` until `predicate` holds; fail naming where it stood."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = await answered(support_state(handle))
-        if state is not None and predicate(state):
-            return state
-        if time.monotonic() > deadline:
-            if state is None:
-                raise AssertionError(f"{what} did not happen; the support answered no query")
-            raise AssertionError(
-                f"{what} did not happen; next action {state.next_action}, "
-                f"emails {[e.step for e in state.emails]}, orders {state.orders_fulfilled}"
-            )
-        await asyncio.sleep(0.1)
 
 
 async def wait_for_action(
