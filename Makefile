@@ -50,6 +50,8 @@ clean:
 # Record each playbook's main paths afresh for the replay test (tests/histories/).
 histories: venv
 	$(PY) tests/histories/record.py
+	SALESFLOW_RECORD_ACCOUNT=$(CURDIR)/tests/histories/account $(PY) -m pytest -q -n 0 \
+		tests/workflows/support/test_account_years.py
 
 # What months of a playbook would bring, in seconds: make simulate PLAYBOOK=enterprise LEADS=50
 PLAYBOOK ?= default

@@ -4,7 +4,8 @@ python starter.py lead --email jane@acme.example --company "Acme" --item NW-SENS
 python starter.py import examples/convention-leads.csv
 python starter.py signal <lead-or-workflow-id> <event> --payload '{...}'
 python starter.py status <lead-or-workflow-id>
-python starter.py list [--stage PROPOSAL] [--playbook quick] [--limit N]
+python starter.py account <lead-id>
+python starter.py list [--stage PROPOSAL | --stage customer] [--playbook quick] [--limit N]
 python starter.py report [--playbook P] [--owner O] [--source S] [--since D] [--until D] [--html F]
 python starter.py catalog
 python starter.py suppress | unsuppress ADDRESS --by WHO --reason WHY; python starter.py suppressed
@@ -19,7 +20,7 @@ import sys
 
 from rich.markup import escape
 
-from cli import events, imports, leads, pipeline, playbooks, report, suppression
+from cli import account, events, imports, leads, pipeline, playbooks, report, suppression
 from cli.output import Refused, UsageError, err
 from cli.parser import parse
 from client.connection import connect
@@ -57,6 +58,7 @@ async def run(argv: list[str]) -> int:
         "import": imports.cmd_import,
         "signal": events.cmd_signal,
         "status": events.cmd_status,
+        "account": account.cmd_account,
         "list": pipeline.cmd_list,
         "report": report.cmd_report,
         "suppress": suppression.cmd_suppress,

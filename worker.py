@@ -16,6 +16,7 @@ from activities.credit import check_credit
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities
 from activities.last_look import withdrawn_by
+from activities.playbooks import PlaybookActivities
 from activities.qualification import QualificationActivities
 from activities.suppression import SuppressionActivities
 from client.connection import connect
@@ -50,6 +51,7 @@ def build_worker(
     email = email or EmailActivities(settings, suppression.lookup, withdrawn_by(client))
     documents = documents or DocumentActivities(settings)
     qualification = QualificationActivities(settings, suppression.lookup)
+    playbooks = PlaybookActivities(settings)
     # Heartbeats reach the server every second, not at 80% of the timeout: a busy worker's
     # sends keep their margin and a cancel (the sale ended) reaches a send within a second.
     options.setdefault("max_heartbeat_throttle_interval", HEARTBEAT_THROTTLE)
@@ -69,6 +71,7 @@ def build_worker(
             documents.prepare_quote,
             documents.prepare_contract,
             documents.prepare_bid,
+            playbooks.load_playbook,
         ],
         **options,
     )

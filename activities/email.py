@@ -214,6 +214,7 @@ def _sellers_own(request: EmailRequest, to: str) -> bool:
     """Mail to the seller's own people (a manager's approval) is not outreach."""
     seller = request.playbook.seller
     own = {seller.email, seller.sales_manager_email, request.playbook.support.contact_email}
+    own |= request.playbook.account.addresses()
     return normalise_email(to) in {normalise_email(a) for a in own}
 
 

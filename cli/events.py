@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,9 +12,12 @@ from pydantic import ValidationError
 from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from cli.account import print_account
 from cli.output import Refused, UsageError, err, out, print_json
 from client.commands import refusal_of, send_command
 from client.queries import sale_state, support_state
+from sales.account.events import UpsellRequested
+from sales.account.state import AccountState
 from sales.catalog import load_catalog
 from sales.errors import describe
 from sales.events import NeedsIdentified, RevisionRequested
@@ -65,7 +69,7 @@ def validate_payload(event: str, raw: str, settings: Settings) -> dict[str, Any]
         payload = model.model_validate(data)
     except ValidationError as error:
         raise UsageError(f"{event}: invalid payload: {describe(error)}") from None
-    if isinstance(payload, NeedsIdentified | RevisionRequested) and payload.items:
+    if isinstance(payload, NeedsIdentified | RevisionRequested | UpsellRequested) and payload.items:
         catalog = load_catalog(settings.catalog_path)
         unknown = [i.sku for i in payload.items if catalog.get(i.sku) is None]
         if unknown:
@@ -79,15 +83,18 @@ async def cmd_signal(client: Client, settings: Settings, args: argparse.Namespac
     payload = validate_payload(args.event, args.payload, settings)
     workflow_id = workflow_id_for(args.target, args.event)
     handle = client.get_workflow_handle(workflow_id)
-    message = message_for(args.event)
+    contract = support_api.MESSAGES if is_support(workflow_id) else sale_api.MESSAGES
+    message = contract.get(args.event)
     try:
-        if message.command and workflow_id.startswith("sale-"):
+        if message is not None and message.command:
+            # A seller's or an account owner's command: an update, answered at once.
             return await _command(handle, args.event, payload, as_json=args.json)
         await handle.signal(args.event, payload)
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:
+            what = "account" if is_support(workflow_id) else "sale"
             raise UsageError(
-                f"{workflow_id}: no such sale, or it has ended ({error.message})"
+                f"{workflow_id}: no such {what}, or it has ended ({error.message})"
             ) from None
         raise UsageError(f"{workflow_id}: {error.message}") from None
     err.print(f"sent {args.event} to {workflow_id}")
@@ -131,6 +138,9 @@ async def cmd_status(client: Client, settings: Settings, args: argparse.Namespac
         raise UsageError(f"{workflow_id}: the state query failed: {error}") from None
     if args.json:
         print_json(state)
+        return 0
+    if isinstance(typed, AccountState):
+        print_account(typed, datetime.now(UTC))  # the same as `starter.py account`
         return 0
     print_state(workflow_id, state)
     return 0

@@ -83,6 +83,19 @@ def parser() -> argparse.ArgumentParser:
     )
     status = command("status", "the state of one sale or support workflow")
     status.add_argument("target", metavar="LEAD_OR_WORKFLOW_ID", help="lead id or workflow id")
+    account = command(
+        "account",
+        "a customer's account: owner, health, term, value, orders, tickets, sales",
+        description="A customer's account (support-LEAD_ID), from its state query: owner, "
+        "health and why, term, value, orders with their promised dates (late ones flagged), "
+        "open tickets with their priority and service-level clocks, open follow-ups, the "
+        "renewals and upsells it started and how they ended, the next action and what needs "
+        "a person. --json prints the whole state, as `status` does. A lead without an "
+        "account (its sale not won) exits 2 saying where its sale stands.",
+    )
+    account.add_argument(
+        "target", metavar="LEAD_ID", help="the lead id (or the account's or sale's workflow id)"
+    )
     restart = command(
         "restart",
         "start a failed or terminated sale again, for the same lead",
@@ -95,12 +108,18 @@ def parser() -> argparse.ArgumentParser:
     restart.add_argument(
         "--fresh", action="store_true", help="start again from qualification, not where it stood"
     )
-    _list(command("list", "sales by stage, every one that matches"))
+    _list(
+        command(
+            "list",
+            "sales by stage, every one that matches; --stage customer lists the accounts",
+        )
+    )
     command("catalog", "the products items may name")
     _report(
         command(
             "report",
-            "the pipeline: funnel, conversion, win rate, time in stage, lost reasons, value won",
+            "the pipeline: funnel, conversion, win rate, time in stage, lost reasons, value "
+            "won; the customer accounts by health and their renewals won, lost and open",
         )
     )
     _suppression(command)
@@ -165,9 +184,11 @@ def _list(lst: argparse.ArgumentParser) -> None:
         "--stage",
         choices=[s.value.lower() for s in SalesStage] + list(SalesStage),
         metavar="STAGE",
-        help="only sales in this stage (" + ", ".join(s.value.lower() for s in SalesStage) + ")",
+        help="only sales in this stage ("
+        + ", ".join(s.value.lower() for s in SalesStage)
+        + "); customer lists the customer accounts instead, with their health and open tickets",
     )
-    lst.add_argument("--playbook", help="only sales of this playbook")
+    lst.add_argument("--playbook", help="only sales (or accounts) of this playbook")
     lst.add_argument(
         "--limit",
         type=int,
@@ -177,14 +198,21 @@ def _list(lst: argparse.ArgumentParser) -> None:
 
 
 def _report(report: argparse.ArgumentParser) -> None:
-    report.add_argument("--playbook", help="only sales of this playbook")
-    report.add_argument("--owner", help="only sales of this sales owner")
+    report.add_argument("--playbook", help="only sales (and accounts) of this playbook")
+    report.add_argument(
+        "--owner",
+        help="only sales (and accounts) of this owner: a sale's seller, an account's owner",
+    )
     report.add_argument("--source", help="only leads from this source, e.g. convention:cebit")
     report.add_argument(
-        "--since", metavar="YYYY-MM-DD", help="only sales started on or after this day"
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="only sales (and renewals of accounts) started on or after this day",
     )
     report.add_argument(
-        "--until", metavar="YYYY-MM-DD", help="only sales started before the end of this day"
+        "--until",
+        metavar="YYYY-MM-DD",
+        help="only sales (and renewals of accounts) started before the end of this day",
     )
     report.add_argument(
         "--html", metavar="FILE", help="also write a self-contained page with the charts"

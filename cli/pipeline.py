@@ -1,4 +1,5 @@
-"""Watching the pipeline: sales by stage from the search attributes, and the catalog."""
+"""Watching the pipeline: sales by stage (or the customer accounts) from the search attributes,
+and the catalog."""
 
 import argparse
 
@@ -11,12 +12,20 @@ from sales.stages import SalesStage
 from settings import Settings
 from workflows import search_attributes as sa
 from workflows.sale import api as sale_api
+from workflows.support import api as support_api
 
 
 async def cmd_list(client: Client, settings: Settings, args: argparse.Namespace) -> int:
-    query = f'WorkflowType = "{sale_api.WORKFLOW_TYPE}"'
-    if args.stage:
-        query += f' AND {sa.SALES_STAGE.name} = "{SalesStage(args.stage.upper()).value}"'
+    stage = SalesStage(args.stage.upper()) if args.stage else None
+    # CUSTOMER is no sale's stage: it lists the accounts won sales handed over to.
+    accounts = stage is SalesStage.CUSTOMER
+    workflow_type = support_api.WORKFLOW_TYPE if accounts else sale_api.WORKFLOW_TYPE
+    query = f'WorkflowType = "{workflow_type}"'
+    if stage is not None:
+        query += f' AND {sa.SALES_STAGE.name} = "{stage.value}"'
+    if accounts:
+        # An account lives for years and continues as new: one row per account, not per run.
+        query += ' AND ExecutionStatus != "ContinuedAsNew"'
     if args.playbook:
         query += f' AND {sa.PLAYBOOK.name} = "{args.playbook}"'
     rows: list[dict[str, object]] = []
@@ -41,27 +50,37 @@ async def cmd_list(client: Client, settings: Settings, args: argparse.Namespace)
                 "currency": attrs.get(sa.DEAL_CURRENCY) or "",
             }
         )
+        if accounts:
+            rows[-1]["health"] = attrs.get(sa.ACCOUNT_HEALTH) or ""
+            rows[-1]["open_tickets"] = attrs.get(sa.OPEN_TICKETS)
     if args.json:
         print_json(rows)
     else:
         headers = ["workflow id", "status", "stage", "playbook", "company", "owner",
                    "next action at", "deal value"]  # fmt: skip
-        print_table(headers, [_row(r) for r in rows])
+        if accounts:
+            headers += ["health", "open tickets"]
+        print_table(headers, [_row(r, accounts=accounts) for r in rows])
+    what = "accounts" if accounts else "sales"
     if more:
-        err.print(f"stopped after {args.limit} sales; more match (raise --limit or leave it out)")
+        err.print(f"stopped after {args.limit} {what}; more match (raise --limit or leave it out)")
     else:
-        err.print(f"{len(rows)} sales")
+        err.print(f"{len(rows)} {what}")
     return 0
 
 
-def _row(row: dict[str, object]) -> list[str]:
+def _row(row: dict[str, object], *, accounts: bool = False) -> list[str]:
     value = row["deal_value"]
     due = str(row["next_action_at"] or "")[:16].replace("T", " ")
     money = f"{row['currency']} {value:,.2f}".strip() if isinstance(value, float) else ""
-    return [
+    cells = [
         str(row["workflow_id"]), str(row["status"]), str(row["stage"]), str(row["playbook"]),
         str(row["company"]), str(row["owner"]), due, money,
     ]  # fmt: skip
+    if accounts:
+        tickets = row["open_tickets"]
+        cells += [str(row["health"]), str(tickets) if tickets is not None else ""]
+    return cells
 
 
 def cmd_catalog(settings: Settings, args: argparse.Namespace) -> int:

@@ -4,21 +4,39 @@ Which sales and where they stand come from visibility (search attributes); when 
 stage was entered comes from each sale's history: the `SalesStage` upserts, timed by
 the workflow task that made them (the same clock as the `state` query's timeline). No
 worker is needed, and finished sales are read without replaying them.
+
+The accounts section is visibility only, too: the accounts (`SalesStage = "CUSTOMER"`) as
+they stand now, with their `AccountHealth`, and the renewal sales, which are the accounts'
+child workflows (`ParentWorkflowId`) of id `sale-<lead_id>-r<N>`, with their `SalesStage`
+(WON, LOST, or where an open one stands). Two list calls, no query per account (a query
+wants a worker and, for a closed account, replays its history); what it cannot see is a
+renewal closed longer ago than the namespace's retention, as for every sale the report
+counts. Playbook, owner and source filter the accounts (and so their renewals); the period
+filters the renewals by the day they started: an account continues as new, and a run's
+StartTime is not the day the account began.
 """
 
 import argparse
 import asyncio
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowExecution
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
 from cli.output import UsageError, err, print_json, print_table
 from cli.report_page import write_page
+from sales.account.records import Health
+from sales.account_report import (
+    AccountRecord,
+    AccountReport,
+    RenewalRecord,
+    build_account_report,
+)
 from sales.money import format_money
 from sales.pipeline_report import (
     PIPELINE,
@@ -32,6 +50,7 @@ from sales.stages import SalesStage
 from settings import Settings
 from workflows import search_attributes as sa
 from workflows.sale import api as sale_api
+from workflows.support import api as support_api
 
 # Histories read at once: enough to keep the server busy, not enough to flood it.
 CONCURRENCY = 16
@@ -39,7 +58,13 @@ CONCURRENCY = 16
 
 def query_of(args: argparse.Namespace) -> str:
     """The visibility query for the filters; UsageError for a date that is no date."""
-    clauses = [f'WorkflowType = "{sale_api.WORKFLOW_TYPE}"']
+    clauses = [f'WorkflowType = "{sale_api.WORKFLOW_TYPE}"', *who_of(args), *period_of(args)]
+    return " AND ".join(clauses)
+
+
+def who_of(args: argparse.Namespace) -> list[str]:
+    """The clauses of the playbook, owner and source filters."""
+    clauses = []
     for key, value in (
         (sa.PLAYBOOK, args.playbook),
         (sa.SALES_OWNER, args.owner),
@@ -47,12 +72,18 @@ def query_of(args: argparse.Namespace) -> str:
     ):
         if value:
             clauses.append(f"{key.name} = {quoted(value)}")
+    return clauses
+
+
+def period_of(args: argparse.Namespace) -> list[str]:
+    """The clauses of --since and --until, on the day a workflow started."""
+    clauses = []
     if args.since:
         clauses.append(f'StartTime >= "{_day(args.since, "--since").isoformat()}"')
     if args.until:
         end = _day(args.until, "--until") + timedelta(days=1)
         clauses.append(f'StartTime < "{end.isoformat()}"')
-    return " AND ".join(clauses)
+    return clauses
 
 
 def quoted(value: str) -> str:
@@ -112,10 +143,78 @@ async def stage_visits(client: Client, workflow_id: str, run_id: str | None) -> 
     return visits
 
 
+# An account's renewal sale: `sale-<lead_id>-r<N>` (an upsell is `-u<N>`), started by it.
+RENEWAL_ID = re.compile(r"^" + re.escape(sale_api.workflow_id("")) + r".+-r\d+$")
+
+
+# A workflow's latest run: one that continued as new is listed too, under the same id.
+LATEST_RUN = 'ExecutionStatus != "ContinuedAsNew"'
+
+
+def accounts_query(args: argparse.Namespace) -> str:
+    """The accounts of the playbook, owner and source filters as they stand now, one run each
+    (an account continues as new). Not the period: a run's StartTime is not the account's."""
+    clauses = [
+        f'WorkflowType = "{support_api.WORKFLOW_TYPE}"',
+        f'{sa.SALES_STAGE.name} = "{SalesStage.CUSTOMER.value}"',
+        LATEST_RUN,
+        *who_of(args),
+    ]
+    return " AND ".join(clauses)
+
+
+def renewals_query(args: argparse.Namespace) -> str:
+    """The sales accounts started (their children: renewals and upsells) in the period."""
+    clauses = [
+        f'WorkflowType = "{sale_api.WORKFLOW_TYPE}"',
+        f'ParentWorkflowId STARTS_WITH "{support_api.workflow_id("")}"',
+        LATEST_RUN,
+        *period_of(args),
+    ]
+    return " AND ".join(clauses)
+
+
+async def read_accounts(client: Client, query: str) -> list[AccountRecord]:
+    """Every matching account: open (running) or not, and the health it shows."""
+    records = []
+    async for execution in client.list_workflows(query, page_size=500):
+        health = execution.typed_search_attributes.get(sa.ACCOUNT_HEALTH)
+        records.append(
+            AccountRecord(
+                workflow_id=execution.id,
+                open=execution.status is WorkflowExecutionStatus.RUNNING,
+                health=Health(health) if health in set(Health) else None,
+            )
+        )
+    return records
+
+
+async def read_renewals(client: Client, query: str) -> list[RenewalRecord]:
+    """Every renewal sale an account started, with the stage it stands in or ended."""
+    records = []
+    async for execution in client.list_workflows(query, page_size=500):
+        if not RENEWAL_ID.match(execution.id) or execution.parent_id is None:
+            continue  # an upsell
+        stage = execution.typed_search_attributes.get(sa.SALES_STAGE)
+        records.append(
+            RenewalRecord(
+                workflow_id=execution.id,
+                account_workflow_id=execution.parent_id,
+                stage=SalesStage(stage) if stage in set(SalesStage) else None,
+            )
+        )
+    return records
+
+
 async def cmd_report(client: Client, settings: Settings, args: argparse.Namespace) -> int:
     query = query_of(args)
-    records = await read_sales(client, query)
+    records, accounts, renewals = await asyncio.gather(
+        read_sales(client, query),
+        read_accounts(client, accounts_query(args)),
+        read_renewals(client, renewals_query(args)),
+    )
     report = build_report(records)
+    account_report = build_account_report(accounts, renewals)
     if args.html:
         path = Path(args.html)
         write_page(
@@ -124,13 +223,14 @@ async def cmd_report(client: Client, settings: Settings, args: argparse.Namespac
             templates_dir=settings.templates_dir,
             filters=filters_of(args),
             generated_at=datetime.now(UTC),
+            accounts=account_report,
         )
         err.print(f"wrote {path}")
     if args.json:
-        print_json(report_json(report, filters_of(args)))
+        print_json(report_json(report, filters_of(args), account_report))
     else:
-        print_report(report)
-    err.print(f"{report.sales} sales")
+        print_report(report, account_report)
+    err.print(f"{report.sales} sales, {account_report.open + account_report.closed} accounts")
     return 0
 
 
@@ -139,14 +239,18 @@ def filters_of(args: argparse.Namespace) -> dict[str, str]:
     return {name: getattr(args, name) for name in names if getattr(args, name)}
 
 
-def report_json(report: PipelineReport, filters: dict[str, str]) -> dict[str, Any]:
+def report_json(
+    report: PipelineReport, filters: dict[str, str], accounts: AccountReport | None = None
+) -> dict[str, Any]:
     """The report for scripts; money as strings so no cent is lost to floats."""
     data: dict[str, Any] = report.model_dump(mode="json")
     data["filters"] = filters
+    if accounts is not None:
+        data["accounts"] = accounts.model_dump(mode="json")
     return data
 
 
-def print_report(report: PipelineReport) -> None:
+def print_report(report: PipelineReport, accounts: AccountReport | None = None) -> None:
     rows = []
     conversion = {c.from_stage: c.rate for c in report.conversion}
     for stage in [*PIPELINE, SalesStage.LOST]:
@@ -183,3 +287,36 @@ def print_report(report: PipelineReport) -> None:
                 for c, v in report.won_value.items()
             ],
         )
+    if accounts is not None:
+        print_accounts(accounts)
+
+
+def print_accounts(accounts: AccountReport) -> None:
+    """Open accounts by health, and the renewals of the accounts counted."""
+    health = accounts.by_health
+    print()
+    print_table(
+        ["accounts", "good", "at risk", "churning", "closed"],
+        [
+            [
+                str(accounts.open),
+                str(health[Health.GOOD]),
+                str(health[Health.AT_RISK]),
+                str(health[Health.CHURNING]),
+                str(accounts.closed),
+            ]
+        ],
+    )
+    renewals = accounts.renewals
+    print()
+    print_table(
+        ["renewals", "won", "lost", "open"],
+        [
+            [
+                str(renewals.won + renewals.lost + renewals.open),
+                str(renewals.won),
+                str(renewals.lost),
+                str(renewals.open),
+            ]
+        ],
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jinja2
 
+from sales.account_report import AccountReport
 from sales.money import format_money
 from sales.pipeline_report import PIPELINE, PipelineReport, duration_words
 
@@ -63,8 +64,9 @@ def write_page(
     templates_dir: Path,
     filters: dict[str, str],
     generated_at: datetime,
+    accounts: AccountReport | None = None,
 ) -> None:
-    """Write the page to `path`."""
+    """Write the page to `path`; with `accounts`, a table of the accounts and renewals too."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         undefined=jinja2.StrictUndefined,
@@ -83,5 +85,6 @@ def write_page(
         label=LABEL,
         filters=filters,
         generated_at=generated_at,
+        accounts=accounts,
     )
     path.write_text(page, encoding="utf-8")

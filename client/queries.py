@@ -4,7 +4,8 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
-from sales.state import SaleState, SupportState
+from sales.account.state import AccountState
+from sales.state import SaleState
 from workflows.sale import api as sale_api
 from workflows.support import api as support_api
 
@@ -15,7 +16,7 @@ async def sale_state(handle: WorkflowHandle[Any, Any]) -> SaleState:
     return state
 
 
-async def support_state(handle: WorkflowHandle[Any, Any]) -> SupportState:
+async def support_state(handle: WorkflowHandle[Any, Any]) -> AccountState:
     """The customer's support: orders, tickets, feedback, emails, next check-in."""
-    state: SupportState = await handle.query(support_api.STATE_QUERY, result_type=SupportState)
+    state: AccountState = await handle.query(support_api.STATE_QUERY, result_type=AccountState)
     return state

@@ -1,4 +1,5 @@
-"""The HTTP routes: start a sale, tell a sale what happened, read a sale, unsubscribe.
+"""The HTTP routes: start a sale, tell a sale or a customer's account what happened, read
+either, unsubscribe.
 
 Every route but health, the docs and the unsubscribe link wants a signed request
 (`gateway.signatures`). The rules are the CLI's: the same payload models, the
@@ -8,21 +9,29 @@ codec token instead.
 """
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import ValidationError
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateStage
+from pydantic import BaseModel, ValidationError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from client.commands import refusal_of, send_command
-from client.queries import sale_state
+from client.queries import sale_state, support_state
 from client.sales import start_sale
 from client.suppression import unsubscribe
 from gateway import codec as codec_routes
 from gateway.limits import BodyLimit, TooLarge, read_body
 from gateway.signatures import HEADER, SignatureError, Verifier
+from sales.account.events import UpsellRequested
 from sales.catalog import load_catalog
 from sales.errors import describe
 from sales.events import NeedsIdentified, RevisionRequested
@@ -131,6 +140,49 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
         }
         return JSONResponse(answer, status_code=202 if result.started else 200)
 
+    async def deliver(
+        request: Request, data: dict[str, Any], message: Message[Any], workflow_id: str, *,
+        command: bool, whose: str,
+    ) -> JSONResponse:  # fmt: skip
+        """An event as a signal (202), or a command as an update and its answer (200, 409)."""
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key and "event_id" not in data:
+            data["event_id"] = key
+        payload = _validated(message, data, settings)
+        handle = client.get_workflow_handle(workflow_id)
+        try:
+            if command:
+                update = await send_command(
+                    handle, message.name, payload, wait_for_stage=WorkflowUpdateStage.COMPLETED,
+                    rpc_timeout=_seconds(COMMAND_TIMEOUT_SECONDS),
+                )  # fmt: skip
+                answer = await update.result()
+                return JSONResponse(answer.model_dump(), status_code=200)
+            await handle.signal(message.name, payload)
+        except WorkflowUpdateFailedError as error:
+            raise Problem(409, str(refusal_of(error))) from None
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise Problem(404, f"no running {whose}") from None
+            raise Problem(503, f"Temporal: {error.message}") from None
+        return JSONResponse({"status": "accepted", "workflow_id": workflow_id}, status_code=202)
+
+    async def state_json(
+        workflow_id: str,
+        read: Callable[[WorkflowHandle[Any, Any]], Awaitable[BaseModel]],
+        whose: str,
+    ) -> JSONResponse:
+        """The `state` query's answer as JSON; 404 when there is no such workflow."""
+        try:
+            state = await read(client.get_workflow_handle(workflow_id))
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise Problem(404, f"no {whose}") from None
+            raise Problem(503, f"Temporal: {error.message}") from None
+        except WorkflowQueryFailedError as error:
+            raise Problem(503, f"the state query failed: {error}") from None
+        return JSONResponse(state.model_dump(mode="json"))
+
     @app.post(
         "/v1/sales/{lead_id}/events/{event}",
         summary="tell a sale (or its customer's support) what happened",
@@ -138,40 +190,37 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
     async def send_event(lead_id: str, event: str, request: Request) -> JSONResponse:
         data = await signed_json(request)
         message, workflow_id = _target(lead_id, event)
-        key = request.headers.get(IDEMPOTENCY_HEADER)
-        if key and "event_id" not in data:
-            data["event_id"] = key
-        payload = _validated(message, data, settings)
-        handle = client.get_workflow_handle(workflow_id)
-        try:
-            if message.command and sale_api.MESSAGES.get(event) is message:
-                update = await send_command(
-                    handle, event, payload, wait_for_stage=WorkflowUpdateStage.COMPLETED,
-                    rpc_timeout=_seconds(COMMAND_TIMEOUT_SECONDS),
-                )  # fmt: skip
-                answer = await update.result()
-                return JSONResponse(answer.model_dump(), status_code=200)
-            await handle.signal(event, payload)
-        except WorkflowUpdateFailedError as error:
-            raise Problem(409, str(refusal_of(error))) from None
-        except RPCError as error:
-            if error.status is RPCStatusCode.NOT_FOUND:
-                raise Problem(404, f"no running sale for lead {lead_id}") from None
-            raise Problem(503, f"Temporal: {error.message}") from None
-        return JSONResponse({"status": "accepted", "workflow_id": workflow_id}, status_code=202)
+        # A command of the sale or of the account it routes to goes as an update.
+        return await deliver(
+            request, data, message, workflow_id,
+            command=message.command, whose=f"sale for lead {lead_id}",
+        )  # fmt: skip
+
+    @app.post(
+        "/v1/accounts/{lead_id}/events/{event}",
+        summary="tell a customer's account what happened; the owner's command answers at once",
+    )
+    async def send_account_event(lead_id: str, event: str, request: Request) -> JSONResponse:
+        data = await signed_json(request)
+        message = _account_message(lead_id, event)
+        return await deliver(
+            request, data, message, support_api.workflow_id(lead_id),
+            command=message.command, whose=f"account for lead {lead_id}",
+        )  # fmt: skip
 
     @app.get("/v1/sales/{lead_id}", summary="the sale's whole state (the `state` query)")
     async def state_of_sale(lead_id: str, request: Request) -> JSONResponse:
         await signed_json(request)
         _lead_id(lead_id)
-        handle = client.get_workflow_handle(sale_api.workflow_id(lead_id))
-        try:
-            state = await sale_state(handle)
-        except RPCError as error:
-            if error.status is RPCStatusCode.NOT_FOUND:
-                raise Problem(404, f"no sale for lead {lead_id}") from None
-            raise Problem(503, f"Temporal: {error.message}") from None
-        return JSONResponse(state.model_dump(mode="json"))
+        workflow_id = sale_api.workflow_id(lead_id)
+        return await state_json(workflow_id, sale_state, f"sale for lead {lead_id}")
+
+    @app.get("/v1/accounts/{lead_id}", summary="the account's whole state (the `state` query)")
+    async def state_of_account(lead_id: str, request: Request) -> JSONResponse:
+        await signed_json(request)
+        _lead_id(lead_id, "account")
+        workflow_id = support_api.workflow_id(lead_id)
+        return await state_json(workflow_id, support_state, f"account for lead {lead_id}")
 
     @app.get("/v1/unsubscribe/{token}", response_class=HTMLResponse, summary="unsubscribe page")
     async def unsubscribe_page(token: str) -> HTMLResponse:
@@ -212,11 +261,16 @@ def _system_info_request() -> Any:
     return GetSystemInfoRequest()
 
 
-def _lead_id(lead_id: str) -> None:
+def _lead_id(lead_id: str, whose: str = "sale") -> None:
     import re
 
     if not re.fullmatch(LEAD_ID_PATTERN, lead_id):
-        raise Problem(404, f"no sale for lead {lead_id!r}: not a lead id")
+        raise Problem(404, f"no {whose} for lead {lead_id!r}: not a lead id")
+
+
+# Sent by an account's own renewal and upsell sales as they end, never from outside: a
+# forged one would mark a sale the account started won or lost.
+INTERNAL = frozenset({support_api.SALE_CONCLUDED.name})
 
 
 def _target(lead_id: str, event: str) -> tuple[Message[Any], str]:
@@ -226,10 +280,24 @@ def _target(lead_id: str, event: str) -> tuple[Message[Any], str]:
     if message is not None:
         return message, sale_api.workflow_id(lead_id)
     message = support_api.MESSAGES.get(event)
-    if message is not None:
+    if message is not None and event not in INTERNAL:
         return message, support_api.workflow_id(lead_id)
-    known = ", ".join([*sale_api.MESSAGES.names(), *support_api.MESSAGES.names()])
+    known = ", ".join([*sale_api.MESSAGES.names(), *_account_events()])
     raise Problem(404, f"unknown event {event!r}; known: {known}")
+
+
+def _account_message(lead_id: str, event: str) -> Message[Any]:
+    """The account's message an event name is; 404 for an unknown lead id or event."""
+    _lead_id(lead_id, "account")
+    message = support_api.MESSAGES.get(event)
+    if message is None or event in INTERNAL:
+        known = ", ".join(_account_events())
+        raise Problem(404, f"unknown event {event!r} for an account; known: {known}")
+    return message
+
+
+def _account_events() -> list[str]:
+    return [name for name in support_api.MESSAGES.names() if name not in INTERNAL]
 
 
 def _validated(message: Message[Any], data: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -237,7 +305,7 @@ def _validated(message: Message[Any], data: dict[str, Any], settings: Settings) 
         payload = message.model.model_validate(data)
     except ValidationError as error:
         raise Problem(422, f"{message.name}: {describe(error)}") from None
-    if isinstance(payload, NeedsIdentified | RevisionRequested) and payload.items:
+    if isinstance(payload, NeedsIdentified | RevisionRequested | UpsellRequested) and payload.items:
         catalog = load_catalog(settings.catalog_path)
         unknown = [i.sku for i in payload.items if catalog.get(i.sku) is None]
         if unknown:

@@ -6,9 +6,19 @@ Unknown fields are refused so that a typo is named rather than silently lost.
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
 
+from sales.account.policy import Priority, priority_of
 from sales.items import ItemOfInterest, Money, Percent, one_discount
 from sales.limits import MANY, Long, NonEmpty, NonEmptyLong, Short
 from sales.policies import PurchasingProcedure
@@ -125,10 +135,13 @@ class ContractSigned(Event):
 
 
 class OrderPlaced(Event):
-    """The order system reports the customer's first order."""
+    """The order system reports an order: the sale's first closes it, the account takes the rest."""
 
     order_number: NonEmpty
     amount: Decimal | None = Field(default=None, ge=0)
+    promised_by: date | None = Field(
+        default=None, description="the delivery date promised; else the playbook's delivery_within"
+    )
 
 
 class EmailBounced(Event):
@@ -159,10 +172,13 @@ class OrderFulfilled(Event):
 
 
 class TicketOpened(Event):
-    """The customer opened a support ticket."""
+    """The customer opened a support ticket; its priority sets the playbook's service levels."""
 
     ticket_id: NonEmpty
     subject: Long | None = None
+    priority: Annotated[Priority | None, BeforeValidator(priority_of)] = Field(
+        default=None, description="P1 to P4; the playbook's default_priority when absent"
+    )
 
 
 class TicketResolved(Event):

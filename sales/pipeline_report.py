@@ -14,10 +14,10 @@ from itertools import pairwise
 
 from pydantic import BaseModel
 
-from sales.stages import SalesStage
+from sales.stages import SALE_STAGES, SalesStage
 
 # The stages a sale passes on its way to WON, in order; LOST can follow any of them.
-PIPELINE: tuple[SalesStage, ...] = tuple(s for s in SalesStage if s is not SalesStage.LOST)
+PIPELINE: tuple[SalesStage, ...] = tuple(s for s in SALE_STAGES if s is not SalesStage.LOST)
 
 
 class StageVisit(BaseModel):
@@ -88,7 +88,7 @@ def build_report(sales: Iterable[SaleRecord]) -> PipelineReport:
             value[currency] = value.get(currency, Decimal(0)) + record.deal_value
     return PipelineReport(
         sales=len(records),
-        stages={stage: now_in[stage] for stage in SalesStage},
+        stages={stage: now_in[stage] for stage in SALE_STAGES},
         reached=reached,
         conversion=[
             Conversion(

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sales.account.policy import AccountPolicy
 from sales.config import Percent, Section, Wait
 from sales.countries import country_code
 from sales.errors import describe
@@ -41,6 +42,7 @@ from sales.process import CLASSIC_STEPS, STEP_KINDS, StepName, check_steps
 from sales.sending import OUTREACH_EMAILS
 
 __all__ = [
+    "AccountPolicy",
     "ClosingPolicy",
     "ContactCadence",
     "ContractTerms",
@@ -117,6 +119,7 @@ class Playbook(Section):
     gates: Gates = Gates()
     templates: Templates = Templates()
     support: SupportPolicy
+    account: AccountPolicy = AccountPolicy()
     tax_rates: dict[str, dict[str, Percent]] = Field(
         description="tax rate by buyer country (or 'default') and tax category"
     )
@@ -187,6 +190,8 @@ class Playbook(Section):
         # Added after playbooks had versions: at its default it leaves every version as it was.
         if settings["outreach"]["wait_for_window"] == list(OUTREACH_EMAILS):
             del settings["outreach"]["wait_for_window"]
+        if settings["account"] == AccountPolicy().model_dump():
+            del settings["account"]
         canonical = json.dumps(
             _canonical(settings), sort_keys=True, ensure_ascii=False, default=str
         )

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sales.playbook import Playbook, PlaybookError, read_playbook
-from sales.process import STEP_KINDS, SUPPORT_EMAILS
+from sales.process import (
+    ACCOUNT_EMAILS,
+    RENEWAL_EMAILS,
+    REVIEW_EMAILS,
+    STEP_KINDS,
+    SUPPORT_EMAILS,
+    StepName,
+)
 from sales.screening import ScreeningListError, parse_screening_list
 
 EMAIL_PARTS = ("subject", "txt", "html")
@@ -33,8 +40,17 @@ def emails_of(playbook: Playbook) -> dict[str, str]:
             if email == "proposal_reminder" and playbook.proposal.reminder_before_expiry is None:
                 continue
             emails.setdefault(email, str(step))
+    account = playbook.account
     for email in SUPPORT_EMAILS:
         emails.setdefault(email, "support")
+    for email in ACCOUNT_EMAILS:
+        emails.setdefault(email, "account")
+    if account.business_reviews_every is not None:
+        for email in REVIEW_EMAILS:
+            emails.setdefault(email, "account")
+    if account.renewal is not None:
+        for email in RENEWAL_EMAILS:
+            emails.setdefault(email, "account")
     return emails
 
 
@@ -89,7 +105,31 @@ def check_playbook(path: Path, *, templates_dir: Path, playbooks_dir: Path) -> P
     screening = playbook.qualification.screening_list
     if screening:
         report.problems += _screening_problems(where, playbooks_dir / screening)
+    report.problems += _account_problems(where, playbook, playbooks_dir)
     return report
+
+
+def _account_problems(where: str, playbook: Playbook, playbooks_dir: Path) -> list[str]:
+    """The playbooks an account's renewal and upsell sales follow exist and fit."""
+    account = playbook.account
+    wanted = [("account.upsell_playbook", account.upsell_playbook)]
+    if account.renewal is not None:
+        wanted.insert(0, ("account.renewal.playbook", account.renewal.playbook))
+    problems = []
+    for key, name in wanted:
+        path = playbooks_dir / f"{name}.toml"
+        if not path.is_file():
+            problems.append(f"{where} {key}: no playbook {name!r} in {playbooks_dir}")
+            continue
+        try:
+            other = read_playbook(path)
+        except PlaybookError as err:
+            problems.append(f"{where} {key}: {name!r} does not validate: {err}")
+            continue
+        tender = account.renewal is not None and account.renewal.by == "tender"
+        if key == "account.renewal.playbook" and tender and not other.has_step(StepName.TENDER):
+            problems.append(f"{where} {key}: renewal by tender, but {name!r} lists no tender step")
+    return problems
 
 
 def _resolves(templates_dir: Path, playbook: Playbook, relative: str) -> bool:

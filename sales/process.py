@@ -156,6 +156,12 @@ GATES = tuple(kind.name for kind in _KINDS if kind.gate and kind.name is not Ste
 
 # Emails every won sale sends from its support workflow, whatever the process.
 SUPPORT_EMAILS = ("welcome", "check_in")
+# Emails every customer account sends (`workflows.support.account`): the hand-off note, the
+# escalations of a late order and a ticket breach, the owner's follow-up task.
+ACCOUNT_EMAILS = ("handoff_note", "order_late", "ticket_breach", "follow_up_task")
+# Emails of an account whose playbook has business reviews, and of one that renews.
+REVIEW_EMAILS = ("business_review",)
+RENEWAL_EMAILS = ("renewal_reminder", "renewal_due")
 
 # The process of every playbook that does not list its own: the sales pattern in full.
 CLASSIC_STEPS: tuple[StepName, ...] = (

@@ -14,6 +14,8 @@ class SalesStage(StrEnum):
     CLOSING = "CLOSING"
     WON = "WON"
     LOST = "LOST"
+    # Not a sale's: the customer account a won sale hands over to (CustomerSupportWorkflow).
+    CUSTOMER = "CUSTOMER"
 
     @property
     def order(self) -> int:
@@ -25,6 +27,8 @@ class SalesStage(StrEnum):
 
 
 _ORDER = {stage: index for index, stage in enumerate(SalesStage)}
+# The stages of a sale, without the account's CUSTOMER: what the pipeline report counts.
+SALE_STAGES: tuple[SalesStage, ...] = tuple(s for s in SalesStage if s is not SalesStage.CUSTOMER)
 
 
 class LostReason(StrEnum):

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sales.account.records import AccountTicket as Ticket
 from sales.events import NeedsIdentified, Redline
 from sales.lead import Lead
 from sales.qualification import Assessment
@@ -194,6 +195,9 @@ class SaleState(BaseModel):
     lost_reason: LostReason | None = None
     lost_notes: str | None = None
     support_workflow_id: str | None = None
+    account_workflow_id: str | None = Field(
+        default=None, description="the account that started this sale (renewal, upsell)"
+    )
     applied_events: list[AppliedEvent] = []
     pending_events: list[str] = []
     rejected_events: list[RejectedEvent] = []
@@ -222,15 +226,6 @@ class SaleOutcome(BaseModel):
     deal_value: Decimal | None = None
     currency: str | None = None
     support_workflow_id: str | None = None
-
-
-class Ticket(BaseModel):
-    """A support ticket and whether it is resolved."""
-
-    ticket_id: str
-    subject: str | None = None
-    opened_at: datetime
-    resolved_at: datetime | None = None
 
 
 class SupportState(BaseModel):

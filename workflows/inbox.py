@@ -119,6 +119,21 @@ class EventInbox:
             )
         return Received(signal=message.name, event=payload, at=workflow.now())
 
+    def admit(
+        self, message: Message[Any], payload: Payload, *, closed: str | None = None
+    ) -> Received[Event] | None:
+        """The event to act on, taken; or None, the refusal recorded (`closed`: why the
+        workflow takes no more events, such as a closed account)."""
+        checked = self.check(message, payload)
+        if isinstance(checked, Refused):
+            self.record(checked)
+            return None
+        if closed is not None:
+            self.reject_received(checked, closed)
+            return None
+        self.take(checked)
+        return checked
+
     def take(self, received: Received[Event]) -> None:
         """Mark the event's id as taken, so a repeat is rejected."""
         if received.event.event_id is not None:

@@ -20,6 +20,8 @@ LOST_REASON = SearchAttributeKey.for_keyword("LostReason")
 NEXT_ACTION_AT = SearchAttributeKey.for_datetime("NextActionAt")
 SUPPRESSED = SearchAttributeKey.for_bool("Suppressed")
 NEEDS_ATTENTION = SearchAttributeKey.for_bool("NeedsAttention")
+ACCOUNT_HEALTH = SearchAttributeKey.for_keyword("AccountHealth")
+OPEN_TICKETS = SearchAttributeKey.for_int("OpenTickets")
 
 ALL: tuple[SearchAttributeKey[Any], ...] = (
     SALES_STAGE,
@@ -35,6 +37,8 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     NEXT_ACTION_AT,
     SUPPRESSED,
     NEEDS_ATTENTION,
+    ACCOUNT_HEALTH,
+    OPEN_TICKETS,
 )
 
 

@@ -6,6 +6,9 @@ for the window (support).
 support-lead-attributes) are simply the process: a workflow that declares 3 records no marker
 and no TemporalChangeVersion upsert for them, four actions less per sale.
 
+4: the customer account (support workflows): an owner, every order, service levels, health,
+renewals; support workflows of older versions run the support of old to their end.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -13,9 +16,10 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 3
+PROCESS_VERSION = 4
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
+ACCOUNT = 4
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from activities.email import EmailActivities
+from sales.account.records import Handoff, HandoffLine
 from sales.catalog import load_catalog
 from sales.events import Application, ItemOfInterest, NeedsIdentified, Redline
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure, load_playbook
+from sales.process import StepName
 from sales.quote import Quote, price_lines, total_lines
 from sales.requests import EmailRequest
 from settings import ROOT
@@ -164,6 +166,90 @@ def contract_context(playbook: Playbook) -> dict[str, Any]:
     }
 
 
+# The customer account: its id, an owner as the playbook's rota gives one, what it promised.
+ACCOUNT_WORKFLOW_ID = "support-acme-anna-1a2b3c"
+OWNER = {"name": "Mara Schulz", "email": "mara.schulz@northwind.example"}
+SUPPORT_LEAD = {"name": "Omar Haddad", "email": "omar.haddad@northwind.example"}
+DELIVERY_BY = "Mon 4 Jan 2027"
+TERM_ENDS_ON = "Mon 6 Dec 2027"
+
+
+def owner(playbook: Playbook) -> dict[str, str] | None:
+    """The account owner; a web shop's customers have none (the support contact answers)."""
+    return None if playbook.name == "quick" else dict(OWNER)
+
+
+def account(playbook: Playbook) -> dict[str, Any]:
+    """What every email of the customer account has: support, owner and the account's id."""
+    return {
+        "support": support(playbook),
+        "owner": owner(playbook),
+        "account_workflow_id": ACCOUNT_WORKFLOW_ID,
+    }
+
+
+def handoff(playbook: Playbook) -> dict[str, Any]:
+    """The deal as the sale hands it to the account: the accepted quote, contract and order."""
+    quote = a_quote(playbook)
+    has_contract = playbook.has_step(StepName.CONTRACT)
+    deal = Handoff(
+        needs_summary=needs().summary,
+        quote_number=quote.number,
+        lines=[
+            HandoffLine(
+                sku=line.sku,
+                description=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                total=line.net,
+            )
+            for line in quote.lines
+        ],
+        net_total=quote.totals.net,
+        gross_total=quote.totals.total,
+        currency=quote.currency,
+        terms=playbook.proposal.terms or None,
+        contract_number="C-2026-acme-anna-v1" if has_contract else None,
+        contract_signed_on=date(2026, 4, 20) if has_contract else None,
+        payment_terms=playbook.contract.payment_terms if has_contract else None,
+        term_months=playbook.contract.term_months if has_contract else None,
+        order_number="SO-2026-0815",
+        order_amount=quote.totals.total,
+        ordered_at=datetime(2026, 4, 22, 9, 30, tzinfo=UTC),
+        po_number="PO-4500012345",
+    )
+    return deal.model_dump(mode="json")
+
+
+def handoff_context(playbook: Playbook) -> dict[str, Any]:
+    return account(playbook) | {
+        "handoff": handoff(playbook),
+        "term_ends_on": TERM_ENDS_ON,
+        "delivery_by": DELIVERY_BY,
+        "sale_workflow_id": "sale-acme-anna",
+    }
+
+
+def ticket_breach_context(playbook: Playbook, level: int = 1) -> dict[str, Any]:
+    """A P1 ticket that missed its first response target: to the owner (level 1), or the
+    support lead (level 2)."""
+    to = OWNER if level == 1 else SUPPORT_LEAD
+    return account(playbook) | {
+        "ticket": {
+            "ticket_id": "T-4711",
+            "subject": "Sensor gateway offline at plant 2",
+            "priority": "P1",
+            "opened_at": "Mon 7 Dec 09:00 Europe/Paris",
+        },
+        "clock": "first response",
+        # The owner hears when it is missed; the support lead when it ran as long again.
+        "due": "Mon 7 Dec 13:00 Europe/Paris" if level == 1 else "Mon 7 Dec 17:00 Europe/Paris",
+        "target": "4 business hours",
+        "level": level,
+        "to_name": to["name"],
+    }
+
+
 # One context per email, as the workflows build it (workflows/sale/steps, workflows/support).
 CONTEXTS: dict[str, Callable[[Playbook], dict[str, Any]]] = {
     "intro": lambda p: {},
@@ -192,8 +278,50 @@ CONTEXTS: dict[str, Callable[[Playbook], dict[str, Any]]] = {
     },
     "contract": contract_context,
     "contract_reminder": contract_context,
-    "welcome": lambda p: {"support": support(p), "order_number": "SO-2026-0815"},
-    "check_in": lambda p: {"support": support(p), "number": 1},
+    "welcome": lambda p: (
+        account(p)
+        | {
+            "order_number": "SO-2026-0815",
+            "delivery_by": DELIVERY_BY,
+            "check_in_after_text": "2 weeks",
+        }
+    ),
+    "check_in": lambda p: account(p) | {"number": 1},
+    "handoff_note": handoff_context,
+    "order_late": lambda p: (
+        account(p)
+        | {
+            "order": {
+                "order_number": "SO-2026-0815",
+                "promised_by": DELIVERY_BY,
+                "placed_at": "Mon 7 Dec 2026",
+                "shipped_at": None,
+            }
+        }
+    ),
+    "ticket_breach": ticket_breach_context,
+    "follow_up_task": lambda p: (
+        account(p)
+        | {
+            "task": {
+                "task_id": "follow-up-1",
+                "reason": "scored us 4",
+                "due": "Thu 10 Dec 2026",
+            },
+            "score": 4,
+            "comment": "The gateway dropped out twice & nobody called back.",
+        }
+    ),
+    "business_review": lambda p: account(p) | {"number": 1, "period_text": "quarter"},
+    "renewal_reminder": lambda p: account(p) | {"term_ends_on": TERM_ENDS_ON},
+    "renewal_due": lambda p: (
+        account(p)
+        | {
+            "term_ends_on": TERM_ENDS_ON,
+            "renewal_starts": "Tue 7 Sep 2027",
+            "renewal_playbook": "renewal",
+        }
+    ),
 }
 
 

@@ -38,7 +38,7 @@ COMMANDS = every_command(parser())
 
 
 def test_every_command_documents_its_exit_statuses_and_every_option_says_what_it_is_for() -> None:
-    assert len(COMMANDS) == 14
+    assert len(COMMANDS) == 15
     for name, command in COMMANDS.items():
         assert command.epilog and "exit status: 0 done" in command.epilog, name
         assert "2 bad input" in command.epilog and "3 Temporal" in command.epilog, name
@@ -186,6 +186,7 @@ async def test_errors_go_to_stderr_with_their_exit_status_and_nothing_on_stdout(
         (["report", "--until", "tomorrow"], 2, "--until: 'tomorrow' is not a date"),
         (["list", "--stage", "nowhere"], 2, "invalid choice: 'nowhere'"),
         (["status", "nobody-at-all"], 2, "sale-nobody-at-all"),
+        (["account", "nobody-at-all"], 2, "no account for lead nobody-at-all"),
         (["playbook", "show", "nope"], 2, "nope"),
     ]
     for args, status, message in cases:

@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from sales.playbook import Playbook, QualificationMode
-from sales.stages import SalesStage
+from sales.stages import SALE_STAGES, SalesStage
 from sales.state import SaleState
 from settings import Settings
 from tests.cli.starter import run_starter
@@ -186,7 +186,7 @@ async def test_report_filters_name_a_bad_date_and_match_nothing_else(
     assert empty.returncode == 0, empty.stderr
     data = json.loads(empty.stdout)
     assert data["sales"] == 0 and data["win_rate"] is None
-    assert set(data["stages"]) == {stage.value for stage in SalesStage}
+    assert set(data["stages"]) == {stage.value for stage in SALE_STAGES}
 
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")

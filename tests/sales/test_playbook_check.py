@@ -42,7 +42,9 @@ def playbooks(tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("name", ["default", "enterprise", "public-sector", "quick"])
+@pytest.mark.parametrize(
+    "name", ["default", "enterprise", "public-sector", "quick", "renewal", "renewal-tender"]
+)
 def test_every_shipped_playbook_has_what_it_needs(name: str) -> None:
     report = check_playbook(
         PLAYBOOKS / f"{name}.toml", templates_dir=TEMPLATES, playbooks_dir=PLAYBOOKS
@@ -58,6 +60,10 @@ def test_the_quick_playbook_sends_no_reminder_and_no_orientation() -> None:
         "discount_approval_request": "proposal",
         "welcome": "support",
         "check_in": "support",
+        "handoff_note": "account",
+        "order_late": "account",
+        "ticket_breach": "account",
+        "follow_up_task": "account",
     }
     assert documents_of(quick) == {"quote": "proposal", "proposal": "proposal"}
 
@@ -77,6 +83,13 @@ def test_the_enterprise_playbook_sends_its_draft_for_legal_review() -> None:
         "contract_reminder",
         "welcome",
         "check_in",
+        "handoff_note",
+        "order_late",
+        "ticket_breach",
+        "follow_up_task",
+        "business_review",
+        "renewal_reminder",
+        "renewal_due",
     ]
 
 
@@ -89,6 +102,12 @@ def test_the_public_sector_playbook_sends_a_bid_and_no_intro() -> None:
         "contract_reminder": "contract",
         "welcome": "support",
         "check_in": "support",
+        "handoff_note": "account",
+        "order_late": "account",
+        "ticket_breach": "account",
+        "follow_up_task": "account",
+        "renewal_reminder": "account",
+        "renewal_due": "account",
     }
     assert documents_of(public)["tender_bid"] == "tender"
 
@@ -146,7 +165,8 @@ def test_an_email_the_playbook_never_sends_is_named(tmp_path: Path) -> None:
     )
     assert problems(path) == [
         f"{path}: templates.emails.intro: this playbook sends no 'intro' email "
-        "(it sends: proposal, discount_approval_request, welcome, check_in)"
+        "(it sends: proposal, discount_approval_request, welcome, check_in, "
+        "handoff_note, order_late, ticket_breach, follow_up_task)"
     ]
 
 

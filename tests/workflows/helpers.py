@@ -19,16 +19,19 @@ from temporalio.testing import WorkflowEnvironment
 
 from client.queries import sale_state, support_state
 from client.sales import start_sale
+from sales.account.records import Handoff
+from sales.account.state import AccountState
 from sales.lead import Lead
 from sales.playbook import OutreachPolicy, Playbook, load_playbook
 from sales.sending import ZONES
 from sales.stages import SalesStage
-from sales.state import SaleOutcome, SaleState, SupportState
+from sales.state import SaleOutcome, SaleState
 from settings import Settings
 from workflows.sale import api as sale_api
 from workflows.sale.api import CommandAnswer
 from workflows.support import api as support_api
 from workflows.support.workflow import CustomerSupportWorkflow
+from workflows.versions import PROCESS_VERSION
 
 T = TypeVar("T")
 
@@ -192,13 +195,13 @@ async def wait_for(
 
 async def wait_for_support(
     handle: WorkflowHandle[Any, Any],
-    predicate: Callable[[SupportState], bool],
+    predicate: Callable[[AccountState], bool],
     what: str,
     timeout: float = 30.0,
-) -> SupportState:
+) -> AccountState:
     """Poll a support workflow's `state` until `predicate` holds; fail naming where it stood."""
 
-    def where(state: SupportState) -> str:
+    def where(state: AccountState) -> str:
         return (
             f"next action {state.next_action}, "
             f"emails {[e.step for e in state.emails]}, orders {state.orders_fulfilled}"
@@ -272,24 +275,47 @@ async def start_support(
     order_number: str | None = None,
     history_limit: int | None = None,
     start_delay: timedelta | None = None,
-) -> WorkflowHandle[Any, SupportState]:
-    """Start a customer's support on its own, as a won sale does (without time skipping)."""
+    handoff: Handoff | None = None,
+    process_version: int | None = PROCESS_VERSION,
+) -> WorkflowHandle[Any, AccountState]:
+    """Start a customer's account on its own, as a won sale does (without time skipping);
+    `process_version=3` starts the support of old."""
     support = support_api.SupportInput(
         lead=lead,
         playbook=playbook,
         sale_workflow_id=sale_api.workflow_id(lead.lead_id),
         order_number=order_number,
+        handoff=handoff,
+        process_version=process_version,
     )
     if history_limit is not None:
         support.history_limit = history_limit
     with env.with_time_skipping_disabled():
-        handle: WorkflowHandle[Any, SupportState] = await env.client.start_workflow(
+        handle: WorkflowHandle[Any, AccountState] = await env.client.start_workflow(
             CustomerSupportWorkflow.run,
             support,
             id=support_api.workflow_id(lead.lead_id),
             task_queue=settings.task_queue,
             start_delay=start_delay,
         )
+    return handle
+
+
+async def start_account_at(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    lead: Lead,
+    playbook: Playbook,
+    at: datetime,
+    **options: Any,
+) -> WorkflowHandle[Any, AccountState]:
+    """Start an account so that it begins at `at` on its virtual clock (as `start_at` does a
+    sale), then without time skipping: the test fast-forwards it by hand."""
+    delay = at - datetime.now(UTC)
+    assert delay > timedelta(0), f"{at} is not in the future"
+    handle = await start_support(env, settings, lead, playbook, start_delay=delay, **options)
+    await env.fast_forward(handle, delay - UNSKIPPED)
+    await wait_for_support(handle, lambda _: True, "the account's first workflow task")
     return handle
 
 

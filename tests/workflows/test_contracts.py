@@ -20,7 +20,12 @@ from workflows.support.workflow import CustomerSupportWorkflow
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 CONTRACTS = [
     (SaleWorkflow, sale_api.MESSAGES, sale_api.MESSAGES.commands(), sale_api.STATE_QUERY),
-    (CustomerSupportWorkflow, support_api.MESSAGES, [], support_api.STATE_QUERY),
+    (
+        CustomerSupportWorkflow,
+        support_api.MESSAGES,
+        support_api.MESSAGES.commands(),
+        support_api.STATE_QUERY,
+    ),
 ]
 
 

@@ -50,6 +50,11 @@ class SaleInput(BaseModel):
     process_version: int | None = Field(
         default=None, description="the process version its starter runs (PROCESS_VERSION)"
     )
+    account_workflow_id: str | None = Field(
+        default=None,
+        description="the customer account that started this sale (a renewal, an upsell): "
+        "told how it ends, and the account it closes into",
+    )
     snapshot: SaleSnapshot | None = None
     resume: Resume | None = Field(
         default=None, description="how runs of code before the snapshot continued as new"

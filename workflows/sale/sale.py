@@ -70,6 +70,7 @@ class Sale:
                 playbook=input.playbook.name,
                 playbook_version=input.playbook.version,
                 steps=[str(step) for step in self.steps],
+                account_workflow_id=input.account_workflow_id,
             )
             snapshot = SaleSnapshot(step=0, state=self.state)
         else:

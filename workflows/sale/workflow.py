@@ -14,9 +14,13 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from sales import events as ev
+    from sales.account.events import SaleConcluded
+    from sales.account.handoff import accepted_quote, handoff_of
+    from sales.items import ItemOfInterest
     from sales.stages import SalesStage
     from sales.state import SaleOutcome, SaleState
     from sales.unreadable import Unreadable
@@ -69,28 +73,54 @@ class SaleWorkflow:
             await sale.record_opt_out(ended)
             outcome = sale.lost(ended)
         else:
-            outcome = await self._win()
+            outcome = await self._win(input.account_workflow_id)
+        if input.account_workflow_id is not None:
+            await self._report(input.account_workflow_id, outcome)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return outcome
 
-    async def _win(self) -> SaleOutcome:
+    async def _win(self, account_id: str | None) -> SaleOutcome:
         sale = self._sale
         sale.enter(SalesStage.WON, "the prospect is a customer")
+        if account_id is not None:
+            return sale.won(account_id)  # a renewal or an upsell: the customer has an account
         support_id = support_api.workflow_id(sale.lead.lead_id)
+        order = sale.state.order
         await workflow.start_child_workflow(
             CustomerSupportWorkflow.run,
             support_api.SupportInput(
                 lead=sale.lead,
                 playbook=sale.playbook,
                 sale_workflow_id=sale.state.workflow_id,
-                order_number=sale.state.order.order_number if sale.state.order else None,
+                order_number=order.order_number if order else None,
+                handoff=handoff_of(sale.state, sale.playbook),
                 process_version=PROCESS_VERSION,
             ),
             id=support_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            static_summary=f"Support for {sale.lead.company or sale.lead.email_domain}",
+            static_summary=f"Account of {sale.lead.company or sale.lead.email_domain}",
         )
         return sale.won(support_id)
+
+    async def _report(self, account_id: str, outcome: SaleOutcome) -> None:
+        """Tells the account that started this sale how it ended (and what was bought)."""
+        quote = accepted_quote(self._sale.state) if outcome.stage is SalesStage.WON else None
+        report = SaleConcluded(
+            event_id=f"{self._sale.state.workflow_id}:concluded",
+            sale_workflow_id=self._sale.state.workflow_id,
+            outcome=str(outcome.stage),
+            lost_reason=str(outcome.lost_reason) if outcome.lost_reason else None,
+            deal_value=outcome.deal_value,
+            currency=outcome.currency,
+            items=[ItemOfInterest(sku=line.sku, quantity=line.quantity) for line in quote.lines]
+            if quote
+            else [],
+        )
+        account = workflow.get_external_workflow_handle(account_id)
+        try:
+            await account.signal(support_api.SALE_CONCLUDED.name, report)
+        except ApplicationError as err:  # the account was closed meanwhile
+            self._sale.note(f"the account {account_id} could not be told: {err}")
 
     def _check(self, message: Message[Any], payload: Payload) -> None:
         """Refuses, with the reason, a command that would be rejected now; records nothing."""

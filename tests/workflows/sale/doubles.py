@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.calendar import public_holidays
 from activities.documents import bid_number, contract_number
+from activities.playbooks import PlaybookActivities
 from sales.catalog import load_catalog
 from sales.gates import CreditCheckGate, CreditDecision
 from sales.pricing import priced_quote
@@ -31,7 +32,7 @@ from sales.requests import (
     QuoteRequest,
 )
 from sales.suppression import Suppress, SuppressionStatus
-from settings import ROOT
+from settings import ROOT, Settings
 
 
 class Doubles:
@@ -54,6 +55,7 @@ class Doubles:
             self.prepare_bid,
             self.record_opt_out,
             public_holidays,  # the real one: it only reads the holidays package
+            PlaybookActivities(Settings()).load_playbook,  # the real one: it reads a file
         ]
 
     def steps_to(self, address: str) -> list[str]:

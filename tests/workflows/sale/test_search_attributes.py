@@ -126,13 +126,24 @@ async def test_a_won_sale_and_its_customers_support_carry_their_attributes(
     )
 
     support = ts_env.client.get_workflow_handle(support_api.workflow_id(lead.lead_id))
-    await wait_for_support(support, lambda s: bool(s.emails), "welcome sent")
+    account = await wait_for_support(support, lambda s: bool(s.emails), "welcome sent")
     customer = lead_values("quick", playbook.version)
     del customer[sa.PLAYBOOK_VERSION]  # a sale's attribute; the account has none
+    (order,) = account.orders  # the sale's order, promised by the playbook's delivery time
+    within = playbook.account.delivery_within
+    assert order.placed_at and within and order.promised_by == order.placed_at + within
     assert_holds(
         await attributes(support),
-        {**customer, sa.SALES_STAGE: support_api.STAGE},
-        absent=(sa.NEXT_ACTION_AT, sa.DEAL_VALUE),  # nothing due until an order is fulfilled
+        {
+            **customer,
+            sa.SALES_STAGE: "CUSTOMER",
+            sa.DEAL_VALUE: 1788.0,
+            sa.DEAL_CURRENCY: "EUR",
+            sa.ACCOUNT_HEALTH: "good",
+            sa.OPEN_TICKETS: 0,
+            sa.NEEDS_ATTENTION: False,
+            sa.NEXT_ACTION_AT: order.promised_by,
+        },
     )
 
     await support.signal("order_fulfilled", {"order_number": "WEB-1001"})

@@ -1,0 +1,1 @@
+"""The customer account after the close: owner, orders, service levels, health, renewals."""
