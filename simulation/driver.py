@@ -12,7 +12,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import (
     WorkflowExecutionStatus,
@@ -30,6 +30,9 @@ from sales.state import GateStatus, SaleState
 from simulation.behaviour import Act, Persona, resolve
 from workflows.sale import api
 
+if TYPE_CHECKING:
+    from simulation.account_driver import AccountRun
+
 # How long (real time) a milestone may take to show before its act is given up.
 MILESTONE_PATIENCE = 60.0
 EMAIL_STAGES = {
@@ -45,7 +48,8 @@ EMAIL_STAGES = {
 
 @dataclass
 class SaleRun:
-    """What happened to one synthetic sale: its final state, history size and the acts."""
+    """What happened to one synthetic sale: its final state, history size and the acts; and
+    to its account, when it was won and accounts were simulated."""
 
     persona: str
     state: SaleState
@@ -55,6 +59,7 @@ class SaleRun:
     skipped: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     history: WorkflowHistory | None = None
+    account: "AccountRun | None" = None
 
 
 class Ended(Exception):

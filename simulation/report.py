@@ -1,4 +1,5 @@
-"""What a simulation shows: outcomes and when, every email's day, gate waits, actions per sale."""
+"""What a simulation shows: outcomes and when, every email's day, gate waits, actions per sale;
+and, where accounts were simulated, what became of the won customers (`account_report`)."""
 
 import statistics
 from collections import Counter, defaultdict
@@ -10,6 +11,7 @@ from rich.console import Group
 from rich.table import Table
 
 from sales.state import GateStatus, SaleState
+from simulation.account_report import AccountFigures, account_figures, render_accounts
 from simulation.driver import SaleRun
 
 
@@ -72,6 +74,7 @@ class Figures(BaseModel):
     events_sent: int
     commands_refused: int
     events_rejected: int
+    accounts: AccountFigures | None = None
 
 
 def _day(state: SaleState, at: datetime) -> float:
@@ -85,8 +88,16 @@ def outcome_of(state: SaleState) -> str:
     return str(state.stage)
 
 
-def figures(runs: list[SaleRun], *, playbook: str, version: str, seconds: float) -> Figures:
-    """The figures of a finished simulation."""
+def figures(
+    runs: list[SaleRun],
+    *,
+    playbook: str,
+    version: str,
+    seconds: float,
+    with_accounts: bool = False,
+) -> Figures:
+    """The figures of a finished simulation; `with_accounts`: it simulated the accounts of
+    the won sales (their section is there even when no sale was won)."""
     ended: dict[str, list[float]] = defaultdict(list)
     emails: dict[str, list[float]] = defaultdict(list)
     gates: dict[str, Counter[str]] = defaultdict(Counter)
@@ -106,6 +117,8 @@ def figures(runs: list[SaleRun], *, playbook: str, version: str, seconds: float)
             if gate.status is not GateStatus.SKIPPED and gate.decided_at is not None:
                 waits[gate.gate].append((gate.decided_at - gate.opened_at).total_seconds() / 86400)
     total = sum(run.actions for run in runs)
+    accounts = [run.account for run in runs if run.account is not None]
+    simulated = with_accounts or bool(accounts)
     return Figures(
         playbook=playbook,
         version=version,
@@ -137,6 +150,7 @@ def figures(runs: list[SaleRun], *, playbook: str, version: str, seconds: float)
         events_sent=sum(len(run.sent) for run in runs),
         commands_refused=sum(len(run.refused) for run in runs),
         events_rejected=sum(len(run.state.rejected_events) for run in runs),
+        accounts=account_figures(accounts) if simulated else None,
     )
 
 
@@ -173,4 +187,6 @@ def render(figures: Figures) -> Group:
         f"Events: {f.events_sent} sent, {f.commands_refused} seller commands refused, "
         f"{f.events_rejected} rejected by the sales",
     ]
+    if f.accounts is not None:
+        parts.append(render_accounts(f.accounts))
     return Group(*parts)

@@ -1,7 +1,9 @@
-"""Stands in for the support workflow in simulations: a won sale's support ends at once.
+"""Stands in for the account in simulations of the sales alone: a won sale's account ends at once.
 
-The real one checks in on a customer for years; under time skipping it would
-skip through them for ever. The simulation is about the sale.
+`simulate(..., accounts=False)` (the default of the function; `playbook simulate
+--no-accounts` where the parser offers it) measures the sales only, as the replay
+histories and the continue-as-new comparison want. With accounts, the real
+`CustomerSupportWorkflow` runs and `simulation.account_driver` moves its clock.
 """
 
 from typing import Any

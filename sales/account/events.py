@@ -51,3 +51,6 @@ class SaleConcluded(Event):
     items: list[ItemOfInterest] = Field(
         default=[], max_length=MANY, description="the accepted quote's items, when won"
     )
+    term_months: int | None = Field(
+        default=None, gt=0, description="the term of the contract it signed, when won"
+    )

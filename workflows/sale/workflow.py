@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.account.events import SaleConcluded
     from sales.account.handoff import accepted_quote, handoff_of
     from sales.items import ItemOfInterest
+    from sales.process import StepName
     from sales.stages import SalesStage
     from sales.state import SaleOutcome, SaleState
     from sales.unreadable import Unreadable
@@ -104,7 +105,10 @@ class SaleWorkflow:
 
     async def _report(self, account_id: str, outcome: SaleOutcome) -> None:
         """Tells the account that started this sale how it ended (and what was bought)."""
-        quote = accepted_quote(self._sale.state) if outcome.stage is SalesStage.WON else None
+        won = outcome.stage is SalesStage.WON
+        quote = accepted_quote(self._sale.state) if won else None
+        playbook = self._sale.playbook
+        signed = won and playbook.has_step(StepName.CONTRACT)
         report = SaleConcluded(
             event_id=f"{self._sale.state.workflow_id}:concluded",
             sale_workflow_id=self._sale.state.workflow_id,
@@ -115,6 +119,7 @@ class SaleWorkflow:
             items=[ItemOfInterest(sku=line.sku, quantity=line.quantity) for line in quote.lines]
             if quote
             else [],
+            term_months=playbook.contract.term_months if signed else None,
         )
         account = workflow.get_external_workflow_handle(account_id)
         try:

@@ -177,12 +177,12 @@ class Account:
         self.state.term_started_on = start
         self.state.term_ends_on = add_months(start, months)
 
-    def extend_term(self) -> None:
-        """A renewal won: the next term follows the one ending."""
+    def extend_term(self, months: int | None) -> None:
+        """A renewal won: the next term, as long as the contract it signed says (else as the
+        account's own), follows the one ending."""
         state = self.state
-        months = self.playbook.contract.term_months
         if state.term_ends_on is not None:
-            self._start_term(state.term_ends_on, months)
+            self._start_term(state.term_ends_on, months or self.playbook.contract.term_months)
 
     def add_order(self, order: AccountOrder) -> None:
         self.state.orders.append(order)

@@ -131,4 +131,4 @@ class AccountSales:
             if report.items:
                 account.state.items = list(report.items)
             if record.kind is SaleKind.RENEWAL:
-                account.extend_term()
+                account.extend_term(report.term_months)

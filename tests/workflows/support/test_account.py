@@ -1,6 +1,7 @@
 """The account in the fast tier: commands, rejected events, renewals that cannot start, the
 quick and public-sector sections, and the support of old still running as it did."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from sales.account.policy import Priority
-from sales.account.records import SaleKind
+from sales.account.records import Handoff, SaleKind
 from sales.account.state import AccountState
 from sales.refusals import COMMAND_REFUSED
 from sales.stages import SalesStage
@@ -192,3 +193,54 @@ async def test_a_sale_that_outlives_its_account_ends_all_the_same_with_a_note(
     assert any(
         note.startswith(f"the account {handle.id} could not be told") for note in final.notes
     )
+
+
+async def test_an_enterprise_account_has_quarterly_business_reviews(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    playbook = playbook_named("enterprise")
+    every = playbook.account.business_reviews_every
+    assert every is not None
+    lead = new_lead()
+    handle = await start_support(ts_env, fast_settings, lead, playbook)
+    await wait_for_support(handle, lambda s: s.next_review_at is not None, "review planned")
+    await ts_env.fast_forward(handle, 2 * every + timedelta(hours=1))
+    state = await wait_for_support(handle, lambda s: s.reviews_sent == 2, "two reviews")
+    assert doubles.steps_to(lead.email) == ["welcome", "business_review_1", "business_review_2"]
+    review = next(e for e in doubles.emails if e.step == "business_review_2")
+    assert review.context["number"] == 2
+    assert state.next_action is not None and state.next_action.description == "business review 3"
+    await handle.signal("account_closed", {"reason": "test over"})
+    await handle.result()
+
+
+async def test_a_public_buyer_renews_by_a_new_tender(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    playbook = playbook_named("public-sector")
+    renewal = playbook.account.renewal
+    assert renewal is not None
+    lead = new_lead(country="DE")
+    signed = datetime.now(UTC).date() - timedelta(days=365 * 2) + renewal.start_before
+    handoff = Handoff(contract_signed_on=signed, term_months=playbook.contract.term_months)
+    # The term ends start_before from now: the renewal starts in the customer's next morning.
+    handle = await start_support(ts_env, fast_settings, lead, playbook, handoff=handoff)
+    # The reminder's day (210 days before the end) is past: it goes at once.
+    state = await wait_for_support(
+        handle, lambda s: s.renewal_reminded_for is not None, "reminded at once"
+    )
+    due = state.next_action.due_at if state.next_action else None
+    assert state.next_action is not None and due is not None
+    assert state.next_action.description.startswith("renewal sale starts")
+    # Up to a few seconds before: a child started while the account skips time would
+    # skip its own waits too (tests/workflows/support/test_account_years.py says more).
+    await ts_env.fast_forward(handle, due - datetime.now(UTC) - timedelta(seconds=3))
+    state = await wait_for_support(handle, lambda s: bool(s.sales), "renewal started")
+    (sale,) = state.sales
+    assert (sale.kind, sale.playbook) == (SaleKind.RENEWAL, "renewal-tender")
+    bid = ts_env.client.get_workflow_handle(sale.workflow_id)
+    tender: SaleState = await wait_for(bid, lambda s: s.stage == "NEEDS_ANALYSIS", "tender")
+    assert tender.steps[:3] == ["qualification", "needs_analysis", "tender"]
+    await bid.signal("mark_lost", {"reason": "cancelled", "notes": "test over"})
+    await handle.signal("account_closed", {"reason": "test over"})
+    await handle.result()
