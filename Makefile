@@ -41,8 +41,11 @@ format: venv
 test: venv lint
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q
 
+# What a sale costs here, before anything is optimised: a table, and .data/bench/latest.json
+# (soak/bench.py; under 10 minutes on 2 cores). Smaller: make bench BENCH_ARGS="--sales 50"
+BENCH_ARGS ?=
 bench: venv
-	$(PY) -m soak.bench
+	$(PY) -m soak.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache

@@ -6,9 +6,10 @@ connection itself comes from `temporalio.envconfig` (`TEMPORAL_ADDRESS`,
 needs no code change.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -61,12 +62,61 @@ class Settings(BaseSettings):
     codec_ui_origins: str = ""
     codec_max_body_bytes: int = 8 * 1024 * 1024
 
+    # The worker (`worker.py`, README "Many workers"): what one worker process takes on at once.
+    # Any number of them may poll one task queue; the server spreads the work between them.
+    # Measured with one worker process against the embedded dev server on 2 shared cores, 100
+    # quick sales from start to their account's welcome (README "Configuration" has the rest).
+    # Workflow tasks run Python under one GIL: 2 slots took 69 s (45 s worker CPU), 4 took 58 s
+    # (49 s), 8 took 146 s (116 s) and the SDK's 100 took 167 s (137 s): past 4 the tasks starve
+    # the event loop, document renders miss their 5 s heartbeat and are retried (261 times at 8).
+    worker_max_concurrent_workflow_tasks: int = 4
+    # Sends and renders mostly wait (SMTP, the server; renders run in threads): 10, 50 and 100
+    # slots all took 58-79 s for the 100 sales, within the noise; 50 lets slow SMTP overlap.
+    worker_max_concurrent_activities: int = 50
+    # No workflow runs local activities today: a bound for when one does.
+    worker_max_concurrent_local_activities: int = 10
+    # Open sales kept in memory between their workflow tasks (the sticky cache); one not in it
+    # is replayed from its history at its next event: slower, not wrong. Each cached sale holds
+    # about 1 MB (the sandbox imports its modules per run): 300 open sales took 400 MB with all
+    # cached and 171 MB with 20 cached, whose next step then took 3.3 times as long (replays).
+    # 1,500 open sales with 300 cached: 453 MB. 250 keeps a worker with any number of open
+    # sales under 500 MB (10,000 open sales: see README) and the bursts of one sale cached.
+    worker_max_cached_workflows: int = 250
+    # Long polls open on the server for workflow and for activity tasks. With autoscaling the
+    # server's hints move each between the least (2 and 1) and its number: no faster on one
+    # worker (74 s for the 100 sales), for many workers sharing a queue.
+    worker_poller_autoscaling: bool = False
+    worker_workflow_task_pollers: int = 5
+    worker_activity_task_pollers: int = 5
+    # On SIGTERM (scaling down, a deploy): stop polling, let the activities running finish for
+    # up to this long, then cancel them (a cancelled send is retried on another worker). A send
+    # takes well under a second; an SMTP server's own timeout is longer. In seconds (`30`) or
+    # ISO 8601 (`PT30S`). A second SIGTERM or Ctrl-C stops at once.
+    worker_graceful_shutdown_timeout: timedelta = timedelta(seconds=30)
+    # Prometheus metrics of the SDK's runtime (task latencies, slots, polls, cache) at
+    # http://<host>:<port>/metrics; off unless a port is set (e.g. 9464).
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int | None = None
+    # The gateway's request counts and latencies at its own /metrics (prometheus_client).
+    gateway_metrics: bool = True
+
     # Embedded default only: the dev server started by `make run`; `dev_codec` turns the
     # codec on there with development keys and secrets made once in the data folder.
     temporal_host: str = "127.0.0.1"
     temporal_port: int = 7233
     ui_port: int = 8233
     dev_codec: bool = False
+
+    @field_validator("worker_graceful_shutdown_timeout", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        """A plain number of seconds, as a variable gives it (`"30"`), is a duration too."""
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                return value
+        return value
 
     @property
     def temporal_address(self) -> str:

@@ -37,6 +37,7 @@ from devstack.services import (
     start_server,
     start_smtp,
     start_worker,
+    use_local_temporal,
     wait_until_gateway_listens,
     wait_until_ready,
     with_development_secrets,
@@ -127,13 +128,15 @@ def main() -> int:
             print(problem, file=sys.stderr)
         return 1
 
+    # A Temporal Cloud profile or TEMPORAL_* variables meant for elsewhere: not here.
+    ignored = use_local_temporal(settings)
     handle_stop_signals()
     stack = Stack()
     try:
         env = start_stack(stack, settings, console)
         children = [c for c in (stack.server, stack.worker, stack.gateway) if c is not None]
         if not any(c.process.poll() is not None for c in children):
-            print_banner(console, settings, env)
+            print_banner(console, settings, env, ignored)
         ended = supervise(children)
         status = ended.process.returncode
         console.print(

@@ -2,6 +2,7 @@
 
 import shlex
 import sys
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -72,8 +73,14 @@ def window_note(settings: Settings, lead: Lead | None, now: datetime) -> str:
     )
 
 
-def print_banner(console: Console, settings: Settings, worker_env: dict[str, str]) -> None:
-    """Where everything is and three commands to try next."""
+def print_banner(
+    console: Console,
+    settings: Settings,
+    worker_env: dict[str, str],
+    ignored: Sequence[str] = (),
+) -> None:
+    """Where everything is and three commands to try next; `ignored`: the TEMPORAL_* variables
+    of the shell that the stack did not use."""
     python = shown(Path(sys.executable))
     temporal = shown(temporal_binary())
     lead_id_secret = worker_env.get("SALESFLOW_LEAD_ID_SECRET", "").strip()
@@ -113,10 +120,11 @@ def print_banner(console: Console, settings: Settings, worker_env: dict[str, str
     console.rule("[bold green]salesflow is running[/]")
     for label, value in rows:
         console.print(f"  [bold]{label:<12}[/] {escape(value)}")
-    if worker_env["TEMPORAL_ADDRESS"] != address:
+    if ignored:
         console.print(
-            f"  [yellow]note: TEMPORAL_ADDRESS={escape(worker_env['TEMPORAL_ADDRESS'])} is set, "
-            "so the worker and the starter use that server, not this one[/]"
+            f"  [yellow]note: {escape(', '.join(ignored))} in this shell: not used here, the "
+            "worker, gateway and starter talk to this server only; unset them before the "
+            "commands below, which would follow them elsewhere[/]"
         )
     console.print("\n  Try next:")
     for command in commands:

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from devstack.ports import free_port
 from devstack.processes import Child, log_tail, start_child, stop_child
-from devstack.services import server_command, temporal_binary, wait_until_ready
+from devstack.services import (
+    TEMPORAL_PREFIX,
+    local_temporal,
+    server_command,
+    temporal_binary,
+    wait_until_ready,
+)
 from settings import Settings
 
 SERVER_READY = 60.0
@@ -69,7 +75,8 @@ class WorkerProcess:
     """`python worker.py` against `address`, with `settings`' task queue, SMTP port and folders.
 
     `module` runs another entry point instead (`python -m module`), with `env` added. The
-    caller's TEMPORAL_* variables are left out: the worker talks to `address` only.
+    caller's TEMPORAL_* variables are left out and no envconfig profile applies: the worker
+    talks to `address` only.
     """
 
     def __init__(
@@ -85,7 +92,7 @@ class WorkerProcess:
         self.log_path = log
         self.command = [sys.executable, *(["-m", module] if module else ["worker.py"])]
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")},
+            **{k: v for k, v in os.environ.items() if not k.startswith(TEMPORAL_PREFIX)},
             **worker_environment(address, settings),
             **(env or {}),
         }
@@ -120,9 +127,10 @@ class WorkerProcess:
 
 
 def worker_environment(address: str, settings: Settings) -> dict[str, str]:
-    """The variables that point `worker.py` at a server, task queue, SMTP server and folder."""
+    """The variables that point `worker.py` at a server (its namespace, and no envconfig
+    profile: `local_temporal`), task queue, SMTP server and folder."""
     return {
-        "TEMPORAL_ADDRESS": address,
+        **local_temporal(address),
         "SALESFLOW_TASK_QUEUE": settings.task_queue,
         "SALESFLOW_SMTP_HOST": settings.smtp_host,
         "SALESFLOW_SMTP_PORT": str(settings.smtp_port),

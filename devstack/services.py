@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -26,6 +26,10 @@ from workflows.search_attributes import dev_server_flags
 
 log = logging.getLogger(__name__)
 NAMESPACE = "default"
+# What temporalio.envconfig and the `temporal` CLI read (TEMPORAL_ADDRESS, _NAMESPACE,
+# _API_KEY, _TLS*, _CODEC_*, _GRPC_META_*, _PROFILE, _CONFIG_FILE) all start so.
+TEMPORAL_PREFIX = "TEMPORAL_"
+NO_PROFILES = Path(__file__).resolve().parent / "no-profiles.toml"
 EXAMPLE_LEADS = Path("examples") / "convention-leads.csv"
 SERVER_READY_TIMEOUT = 60.0
 GATEWAY_READY_TIMEOUT = 30.0
@@ -220,11 +224,49 @@ def start_smtp(settings: Settings) -> Controller:
     return controller
 
 
+def local_temporal(address: str) -> dict[str, str]:
+    """The variables that point a client (temporalio.envconfig, the `temporal` CLI) at the
+    embedded server `address` and its namespace, and at no profile of any envconfig file."""
+    return {
+        "TEMPORAL_ADDRESS": address,
+        "TEMPORAL_NAMESPACE": NAMESPACE,
+        "TEMPORAL_CONFIG_FILE": str(NO_PROFILES),
+    }
+
+
+def foreign_temporal(environ: Mapping[str, str]) -> list[str]:
+    """The TEMPORAL_* variables in `environ`: an address, namespace, API key, TLS, codec, gRPC
+    header, profile or config file meant for another cluster or Temporal Cloud."""
+    return sorted(name for name in environ if name.startswith(TEMPORAL_PREFIX))
+
+
+def without_foreign_temporal(environ: Mapping[str, str], address: str) -> dict[str, str]:
+    """`environ` with every TEMPORAL_* variable left out and the embedded server's set."""
+    kept = {k: v for k, v in environ.items() if not k.startswith(TEMPORAL_PREFIX)}
+    return {**kept, **local_temporal(address)}
+
+
+def use_local_temporal(settings: Settings) -> list[str]:
+    """Point this process (its own client: the SMTP server's opt-outs) at the embedded server
+    only; returns the TEMPORAL_* variables it drops, which were meant for elsewhere."""
+    local = local_temporal(f"{HOST}:{settings.temporal_port}")
+    found = foreign_temporal(os.environ)
+    dropped = [name for name in found if os.environ[name] != local.get(name)]
+    for name in found:
+        del os.environ[name]
+    os.environ.update(local)
+    return dropped
+
+
 def child_env(settings: Settings) -> dict[str, str]:
-    """The environment for the worker and the starter: ours, pointed at the dev server,
-    with every secret `make run` made (`with_development_secrets`)."""
-    env = dict(os.environ)
-    env.setdefault("TEMPORAL_ADDRESS", f"{HOST}:{settings.temporal_port}")
+    """The environment for the worker, the gateway and the starter: ours, pointed at the dev
+    server and nothing else, with every secret `make run` made (`with_development_secrets`).
+
+    A Temporal Cloud profile or TEMPORAL_* variables in the shell (for another project, or for
+    this one's production) never reach them: every TEMPORAL_* variable is left out, the
+    address and namespace are set, and TEMPORAL_CONFIG_FILE names a file with no profile.
+    """
+    env = without_foreign_temporal(os.environ, f"{HOST}:{settings.temporal_port}")
     env.setdefault("PYTHONUNBUFFERED", "1")
     filled = with_development_secrets(settings)
     for name, variable in SECRET_VARIABLES.items():

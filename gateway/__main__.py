@@ -1,4 +1,5 @@
-"""`python -m gateway`: the webhook gateway on `SALESFLOW_GATEWAY_PORT` (default 8000)."""
+"""`python -m gateway`: the webhook gateway on `SALESFLOW_GATEWAY_PORT` (default 8000), its
+Prometheus metrics at `/metrics` unless `SALESFLOW_GATEWAY_METRICS=false`."""
 
 import asyncio
 import logging
@@ -10,6 +11,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from client.connection import connect
 from gateway.app import create_app
+from gateway.metrics import PATH as METRICS_PATH
 from gateway.signatures import Verifier
 from privacy.keys import CodecSettingsError
 from privacy.logs import configure_logging
@@ -29,6 +31,9 @@ async def main() -> int:
         logging.error("%s", error)
         return 2
     app = create_app(settings, client, Verifier(secrets))
+    if settings.gateway_metrics:
+        where = f"http://{settings.gateway_host}:{settings.gateway_port}{METRICS_PATH}"
+        logging.info("gateway metrics (Prometheus) at %s", where)
     config = uvicorn.Config(
         app,
         host=settings.gateway_host,

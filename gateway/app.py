@@ -30,6 +30,7 @@ from client.sales import start_sale
 from client.suppression import unsubscribe
 from gateway import codec as codec_routes
 from gateway.limits import BodyLimit, TooLarge, read_body
+from gateway.metrics import Metrics
 from gateway.signatures import HEADER, SignatureError, Verifier
 from sales.account.events import UpsellRequested
 from sales.catalog import load_catalog
@@ -71,6 +72,8 @@ def create_app(settings: Settings, client: Client, verifier: Verifier) -> FastAP
     codec = client.data_converter.payload_codec
     larger = {codec_routes.PATH + "/": settings.codec_max_body_bytes} if codec else {}
     app.add_middleware(BodyLimit, limit=settings.gateway_max_body_bytes, larger=larger)
+    if settings.gateway_metrics:  # outermost: a body refused by BodyLimit is counted too
+        app.add_middleware(Metrics)
     if codec is not None:
         # The codec is on: the Temporal UI decodes through the gateway (`gateway.codec`).
         app.mount(codec_routes.PATH, codec_routes.codec_app(codec, settings))

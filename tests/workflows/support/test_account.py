@@ -227,8 +227,14 @@ async def test_a_public_buyer_renews_by_a_new_tender(
     handle = await start_support(ts_env, fast_settings, lead, playbook, handoff=handoff)
     # The reminder's day (210 days before the end) is past: it goes at once.
     state = await wait_for_support(
-        handle, lambda s: s.renewal_reminded_for is not None, "reminded at once"
+        handle,
+        lambda s: (
+            s.next_action is not None
+            and s.next_action.description.startswith("renewal sale starts")
+        ),
+        "reminded at once",
     )
+    assert state.renewal_reminded_for == state.term_ends_on
     due = state.next_action.due_at if state.next_action else None
     assert state.next_action is not None and due is not None
     assert state.next_action.description.startswith("renewal sale starts")

@@ -1,0 +1,161 @@
+"""What a won sale costs: Temporal Cloud actions and history bytes per playbook, and the PDF
+typesetting and SMTP hand-off the throughput sales leave out, timed apart.
+
+Per playbook: the simulation's `buyer` persona drives one sale to WON on a time-skipping
+server of its own (`simulation.command.simulate`), and its recorded history is counted
+(`soak.actions`). PDF and SMTP: the document and email activities of the throughput's
+reference sale, decoded from its history, run again here with and without typesetting
+(the PDF filed beside the HTML) and with and without the SMTP hand-off (to this bench's
+SMTP server, the PDFs attached as a real sale attaches them); the difference of the medians.
+"""
+
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.converter import DataConverter
+from temporalio.testing import ActivityEnvironment
+
+from activities.documents import DocumentActivities
+from activities.email import EmailActivities
+from sales.playbook import load_playbook
+from sales.requests import ContractRequest, EmailRequest, QuoteRequest
+from sales.stages import SalesStage
+from settings import Settings
+from simulation.behaviour import load_behaviour
+from simulation.command import RecordedEmails, simulate
+from soak.actions import action_breakdown, history_bytes
+
+PLAYBOOKS = ("default", "quick", "enterprise", "public-sector")
+PERSONA = "buyer"
+RUNS = 5
+
+
+@dataclass(frozen=True)
+class WonSale:
+    """One playbook's sale as the buyer persona drove it."""
+
+    playbook: str
+    stage: str
+    actions: dict[str, int]
+    history_bytes: int
+    history_events: int
+
+    @property
+    def won(self) -> bool:
+        return self.stage == SalesStage.WON.value
+
+
+async def won_sales(settings: Settings, playbooks: Sequence[str] = PLAYBOOKS) -> list[WonSale]:
+    """Each playbook's buyer sale, driven to its end on a time-skipping server."""
+    buyer = next(p for p in load_behaviour(None).personas if p.name == PERSONA)
+    sales: list[WonSale] = []
+    for name in playbooks:
+        playbook = load_playbook(settings.playbooks_dir, name)
+        [run] = await simulate(playbook, [buyer], settings)
+        assert run.history is not None
+        sales.append(
+            WonSale(
+                playbook=name,
+                stage=run.state.stage.value,
+                actions=action_breakdown(run.history.events),
+                history_bytes=history_bytes(run.history),
+                history_events=len(run.history.events),
+            )
+        )
+    return sales
+
+
+@dataclass
+class Apart:
+    """Seconds per sale the throughput leaves out, and what they were measured on."""
+
+    pdf_s: float = 0.0
+    smtp_s: float = 0.0
+    documents: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+
+
+async def _median(call: Callable[[int], Awaitable[Any]], runs: int) -> float:
+    timings = []
+    for number in range(runs):
+        began = time.perf_counter()
+        await call(number)
+        timings.append(time.perf_counter() - began)
+    return statistics.median(timings)
+
+
+Activity = Callable[[Any], Awaitable[Any]]
+
+
+async def _difference(
+    env: ActivityEnvironment,
+    slow: Activity,
+    fast: Activity,
+    request: Callable[[int], Any],
+    runs: int,
+) -> float:
+    """Median seconds of `slow` less those of `fast`, on the same requests."""
+    slow_s = await _median(lambda n: env.run(slow, request(n)), runs)
+    fast_s = await _median(lambda n: env.run(fast, request(n)), runs)
+    return slow_s - fast_s
+
+
+def _numbered(request: Any, tag: str | None, number: int) -> Any:
+    """The request itself; with `tag`, under a workflow id of its own (an email repeated
+    under one Message-ID would be recognised and not sent again)."""
+    if tag is None:
+        return request
+    return request.model_copy(update={"workflow_id": f"{request.workflow_id}-{tag}-{number}"})
+
+
+async def _inputs(
+    converter: DataConverter, events: Sequence[HistoryEvent], name: str, kind: type[BaseModel]
+) -> list[Any]:
+    found = []
+    for event in events:
+        if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name == name:
+            [value] = await converter.decode(list(scheduled.input.payloads), [kind])
+            found.append(value)
+    return found
+
+
+async def apart(
+    converter: DataConverter, events: Sequence[HistoryEvent], settings: Settings, runs: int = RUNS
+) -> Apart:
+    """PDF and SMTP seconds of the sale whose history `events` is (see the module)."""
+    result = Apart()
+    env = ActivityEnvironment()
+    typeset, plain = DocumentActivities(settings), DocumentActivities(settings, typeset=False)
+    pdfs: dict[str, str] = {}  # by the email step that attaches it
+    documents: list[tuple[str, str, type[BaseModel], Activity, Activity]] = [
+        ("quote", "proposal", QuoteRequest, typeset.prepare_quote, plain.prepare_quote),
+        ("contract", "contract", ContractRequest, typeset.prepare_contract, plain.prepare_contract),
+    ]
+    for document, step, kind, slow, fast in documents:
+        for request in await _inputs(converter, events, f"prepare_{document}", kind):
+            same = partial(_numbered, request, None)
+            result.pdf_s += await _difference(env, slow, fast, same, runs)
+            result.documents.append(document)
+            pdfs[step] = (await env.run(slow, request)).pdf_path
+    sent, recorded = EmailActivities(settings), RecordedEmails(settings)
+    tag = uuid.uuid4().hex[:6]
+    for request in await _inputs(converter, events, "send_email", EmailRequest):
+        attached = [pdf for step, pdf in pdfs.items() if request.step.startswith(step)]
+        email = request.model_copy(update={"attachments": attached})
+        numbered = partial(_numbered, email, tag)
+        result.smtp_s += await _difference(
+            env, sent.send_email, recorded.send_email, numbered, runs
+        )
+        result.emails.append(request.step)
+    return result
