@@ -77,10 +77,10 @@ class Settings(BaseSettings):
     worker_max_concurrent_local_activities: int = 10
     # Open sales kept in memory between their workflow tasks (the sticky cache); one not in it
     # is replayed from its history at its next event: slower, not wrong. Each cached sale holds
-    # about 1 MB (the sandbox imports its modules per run): 300 open sales took 400 MB with all
-    # cached and 171 MB with 20 cached, whose next step then took 3.3 times as long (replays).
-    # 1,500 open sales with 300 cached: 453 MB. 250 keeps a worker with any number of open
-    # sales under 500 MB (10,000 open sales: see README) and the bursts of one sale cached.
+    # about 1 MB (its run in the sandbox): 300 open sales took 400 MB with all cached and 171 MB
+    # with 20 cached, whose next step then took 3.3 times as long (replays).
+    # 1,500 open sales with 300 cached: 453 MB. With 250: 10,000 open sales, 406-414 MB from the
+    # 1,000th to the 9,000th, 424 MB at the end (peak 427 MB): flat, the cache bounds it.
     worker_max_cached_workflows: int = 250
     # Long polls open on the server for workflow and for activity tasks. With autoscaling the
     # server's hints move each between the least (2 and 1) and its number: no faster on one
