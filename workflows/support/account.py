@@ -14,7 +14,6 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import public_holidays
     from sales.account.agenda import Due, DueKind, agenda, renewal_dates
     from sales.account.calendar import BusinessCalendar, add_months
     from sales.account.handoff import items_of
@@ -22,10 +21,10 @@ with workflow.unsafe.imports_passed_through():
     from sales.account.records import AccountOrder, Escalation
     from sales.account.state import AccountState, Concern
     from sales.events import Event
-    from sales.requests import HolidaysRequest
     from sales.sending import parse_window, scheduled
     from sales.state import AppliedEvent, NextAction
 
+from workflows.holidays import Holidays
 from workflows.inbox import EventInbox, Payload, Received, Refused
 from workflows.messages import Message
 from workflows.support import api
@@ -71,8 +70,7 @@ class Account:
         self.mail = AccountMail(self.state, self.playbook, input.process_version)
         self.sales = AccountSales(self)
         self.applier = AccountEvents(self)
-        self._holidays: set[date] = set()
-        self._holiday_years: set[int] = set()
+        self._holidays = Holidays()
 
     # --- receiving -------------------------------------------------------------------
 
@@ -412,17 +410,7 @@ class Account:
         country = self.state.lead.country
         if not self.playbook.outreach.public_holidays or not country:
             return frozenset()
-        year = now.astimezone(self.zone).year
-        if year not in self._holiday_years:
-            found = await workflow.execute_activity(
-                public_holidays,
-                HolidaysRequest(country=country, years=[year, year + 1]),
-                start_to_close_timeout=timedelta(seconds=30),
-                summary=f"public holidays of {country}",
-            )
-            self._holidays |= set(found)
-            self._holiday_years |= {year, year + 1}
-        return frozenset(self._holidays)
+        return await self._holidays.of(country, now.astimezone(self.zone).year)
 
     async def business_calendar(self, now: datetime) -> BusinessCalendar:
         """The hours a service level counts: the customer's business hours, or every hour."""

@@ -10,7 +10,6 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import public_holidays
     from sales.account.records import AccountTicket as Ticket
     from sales.account.state import AccountState
     from sales.events import (
@@ -21,13 +20,14 @@ with workflow.unsafe.imports_passed_through():
         TicketOpened,
         TicketResolved,
     )
-    from sales.requests import EmailRequest, HolidaysRequest
+    from sales.requests import EmailRequest
     from sales.sending import scheduled
     from sales.state import AppliedEvent, NextAction
     from sales.unreadable import unreadable
 
 from workflows import search_attributes as sa
 from workflows.emailing import Suppressed, Undeliverable, send_email
+from workflows.holidays import Holidays
 from workflows.inbox import EventInbox, Payload, Received, Refused
 from workflows.messages import Message
 from workflows.support import api
@@ -47,8 +47,7 @@ class SupportOfOld:
             order_number=input.order_number,
         )
         self._inbox: list[Received[Event]] = []
-        self._holiday_dates: set[date] = set()
-        self._holiday_years: set[int] = set()
+        self._read_holidays = Holidays()
         self.events = EventInbox(
             api.LEGACY_MESSAGES,
             self.state.rejected_events,
@@ -191,16 +190,7 @@ class SupportOfOld:
         country = self.state.lead.country
         if not self._input.playbook.outreach.public_holidays or not country:
             return frozenset()
-        if year not in self._holiday_years:
-            found = await workflow.execute_activity(
-                public_holidays,
-                HolidaysRequest(country=country, years=[year, year + 1]),
-                start_to_close_timeout=timedelta(seconds=30),
-                summary=f"public holidays of {country}",
-            )
-            self._holiday_dates |= set(found)
-            self._holiday_years |= {year, year + 1}
-        return frozenset(self._holiday_dates)
+        return await self._read_holidays.of(country, year)
 
     async def _email(self, step: str, template: str, context: dict[str, Any]) -> None:
         support = self._input.playbook.support
