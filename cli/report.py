@@ -20,11 +20,13 @@ import argparse
 import asyncio
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
@@ -123,24 +125,40 @@ async def read_sales(client: Client, query: str) -> list[SaleRecord]:
 
 
 async def stage_visits(client: Client, workflow_id: str, run_id: str | None) -> list[StageVisit]:
-    """The stages a sale entered, in order, each at the time of the task that entered it."""
+    """The stages a sale entered, in order, each at the time it entered it: `StageEnteredAt`
+    where the upsert carries it (process version 5, whose upserts wait for the sale's next
+    wait), else the time of the task that upserted the stage. A stage the starter set (the
+    first) was entered at the sale's first task."""
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     visits: list[StageVisit] = []
     task_time: datetime | None = None
+    started_in: SalesStage | None = None
     async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            attributes = event.workflow_execution_started_event_attributes.search_attributes
+            started_in = _stage_of(attributes.indexed_fields)
+            continue
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             task_time = event.event_time.ToDatetime(tzinfo=UTC)
+            if started_in is not None and not visits:
+                visits.append(StageVisit(stage=started_in, entered_at=task_time))
             continue
         if event.event_type != EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
             continue
         fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
-        payload = fields.indexed_fields.get(sa.SALES_STAGE.name)
-        if payload is None or task_time is None:
+        stage = _stage_of(fields.indexed_fields)
+        if stage is None or task_time is None:
             continue
-        stage = SalesStage(json.loads(payload.data))
+        entered = fields.indexed_fields.get(sa.STAGE_ENTERED_AT.name)
+        entered_at = datetime.fromisoformat(json.loads(entered.data)) if entered else task_time
         if not visits or visits[-1].stage is not stage:
-            visits.append(StageVisit(stage=stage, entered_at=task_time))
+            visits.append(StageVisit(stage=stage, entered_at=entered_at))
     return visits
+
+
+def _stage_of(fields: Mapping[str, Payload]) -> SalesStage | None:
+    payload = fields.get(sa.SALES_STAGE.name)
+    return SalesStage(json.loads(payload.data)) if payload is not None else None
 
 
 # An account's renewal sale: `sale-<lead_id>-r<N>` (an upsell is `-u<N>`), started by it.

@@ -13,11 +13,20 @@ from sales.qualification import Assessment
 from sales.quote import Quote
 
 
+class HolidaysRequest(BaseModel):
+    """The public holidays of a country in some years."""
+
+    country: str
+    years: list[int]
+
+
 class QualificationRequest(BaseModel):
-    """A lead to assess against a playbook's viability rules."""
+    """A lead to assess against a playbook's viability rules; with `holidays`, the lead
+    country's public holidays of those years come back too (for its sending window)."""
 
     lead: Lead
     playbook: Playbook
+    holidays: HolidaysRequest | None = None
 
 
 class QualificationResult(BaseModel):
@@ -27,13 +36,8 @@ class QualificationResult(BaseModel):
     reasons: list[str] = []
     # Absent in results recorded before scores and screening: `viable` alone decided then.
     assessment: Assessment | None = None
-
-
-class HolidaysRequest(BaseModel):
-    """The public holidays of a country in some years."""
-
-    country: str
-    years: list[int]
+    # The public holidays asked for with `QualificationRequest.holidays`, else None.
+    holidays: list[date] | None = None
 
 
 class CreditCheckRequest(BaseModel):

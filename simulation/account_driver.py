@@ -38,8 +38,9 @@ from sales.account.records import AccountSale, SaleKind
 from sales.account.state import AccountState
 from sales.playbook import Playbook, load_playbook
 from simulation.account_plan import AccountPlan
+from simulation.actions import count_actions
 from simulation.behaviour import Persona, RenewalScripts, with_items
-from simulation.driver import SaleDriver, SaleRun, count_actions
+from simulation.driver import SaleDriver, SaleRun
 from workflows.support import api
 
 # How long (real time) the account may take to settle, or to start a renewal due, before

@@ -27,6 +27,7 @@ from sales.playbook import Playbook
 from sales.process import StepName, stage_of, takers
 from sales.stages import SalesStage
 from sales.state import GateStatus, SaleState
+from simulation.actions import count_actions
 from simulation.behaviour import Act, Persona, resolve
 from workflows.sale import api
 
@@ -245,26 +246,3 @@ def milestone_time(state: SaleState, once: str) -> datetime | None:
         waiting = record is not None and record.status is GateStatus.WAITING
         return record.opened_at if record is not None and waiting else None
     return next((e.sent_at for e in state.emails if e.step.startswith(name)), None)
-
-
-# Events that are billable actions on Temporal Cloud: starts, signals, updates, activities,
-# timers, search attribute upserts, child workflows and markers (patches, side effects).
-ACTION_EVENTS = frozenset(
-    {
-        "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED",
-        "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED",
-        "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
-        "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED",
-        "EVENT_TYPE_TIMER_STARTED",
-        "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
-        "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED",
-        "EVENT_TYPE_MARKER_RECORDED",
-    }
-)
-
-
-def count_actions(events: Any) -> int:
-    """Billable actions in a history (see ACTION_EVENTS)."""
-    from temporalio.api.enums.v1 import EventType
-
-    return sum(1 for event in events if EventType.Name(event.event_type) in ACTION_EVENTS)

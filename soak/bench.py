@@ -43,8 +43,8 @@ from devstack.processes import log_tail
 from privacy.converter import data_converter
 from sales.playbook import Playbook, load_playbook
 from settings import ROOT, Settings
+from simulation.actions import total
 from soak import bench_capacity, bench_costs, bench_intake, bench_latency
-from soak.actions import total
 from soak.bench_parts import MemoryServer, Usage, machine, stderr_to
 from soak.bench_report import latency_figures, ratio, render, write
 from soak.bench_throughput import Throughput, sizes

@@ -3,7 +3,7 @@ typesetting and SMTP hand-off the throughput sales leave out, timed apart.
 
 Per playbook: the simulation's `buyer` persona drives one sale to WON on a time-skipping
 server of its own (`simulation.command.simulate`), and its recorded history is counted
-(`soak.actions`). PDF and SMTP: the document and email activities of the throughput's
+(`simulation.actions`). PDF and SMTP: the document and email activities of the throughput's
 reference sale, decoded from its history, run again here with and without typesetting
 (the PDF filed beside the HTML) and with and without the SMTP hand-off (to this bench's
 SMTP server, the PDFs attached as a real sale attaches them); the difference of the medians.
@@ -29,9 +29,9 @@ from sales.playbook import load_playbook
 from sales.requests import ContractRequest, EmailRequest, QuoteRequest
 from sales.stages import SalesStage
 from settings import Settings
+from simulation.actions import action_breakdown, history_bytes
 from simulation.behaviour import load_behaviour
 from simulation.command import RecordedEmails, simulate
-from soak.actions import action_breakdown, history_bytes
 
 PLAYBOOKS = ("default", "quick", "enterprise", "public-sector")
 PERSONA = "buyer"

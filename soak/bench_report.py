@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from soak.actions import KINDS
+from simulation.actions import KINDS
 
 
 def percentile(values: Sequence[float], q: float) -> float:

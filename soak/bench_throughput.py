@@ -22,7 +22,7 @@ from sales.lead import Lead
 from sales.playbook import Playbook
 from sales.stages import SalesStage
 from sales.state import SaleOutcome
-from soak.actions import action_breakdown, history_bytes
+from simulation.actions import action_breakdown, history_bytes
 from soak.bare import BARE_SALE, BareInput, Segment, segments_of
 from soak.bench_driving import Followed, Step, follow
 from soak.script import Script

@@ -18,6 +18,9 @@ DEAL_VALUE = SearchAttributeKey.for_float("DealValue")
 DEAL_CURRENCY = SearchAttributeKey.for_keyword("DealCurrency")
 LOST_REASON = SearchAttributeKey.for_keyword("LostReason")
 NEXT_ACTION_AT = SearchAttributeKey.for_datetime("NextActionAt")
+# When the sale entered its stage (process version 5 on): upserted with SalesStage, so that
+# the report's time in stage holds though the upsert waits for the sale's next wait.
+STAGE_ENTERED_AT = SearchAttributeKey.for_datetime("StageEnteredAt")
 SUPPRESSED = SearchAttributeKey.for_bool("Suppressed")
 NEEDS_ATTENTION = SearchAttributeKey.for_bool("NeedsAttention")
 ACCOUNT_HEALTH = SearchAttributeKey.for_keyword("AccountHealth")
@@ -35,6 +38,7 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     DEAL_CURRENCY,
     LOST_REASON,
     NEXT_ACTION_AT,
+    STAGE_ENTERED_AT,
     SUPPRESSED,
     NEEDS_ATTENTION,
     ACCOUNT_HEALTH,

@@ -9,6 +9,11 @@ and no TemporalChangeVersion upsert for them, four actions less per sale.
 4: the customer account (support workflows): an owner, every order, service levels, health,
 renewals; support workflows of older versions run the support of old to their end.
 
+5: the lean sale, fewer billable actions for the same sale: one timer for all its waits while
+the customer answers in time (`workflows.alarm`), the search attributes upserted together at
+each wait and not again when the starter set them, and the lead country's public holidays
+brought by the qualification activity instead of one of their own.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -16,10 +21,11 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 4
+PROCESS_VERSION = 5
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
 ACCOUNT = 4
+LEAN = 5
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

@@ -24,6 +24,7 @@ from devstack.services import (
 from settings import Settings
 
 CLOUD = "sales.a1b2c.tmprl.cloud:7233"
+SECRETS = ("TEMPORAL_API_KEY", "TEMPORAL_CODEC_AUTH", "TEMPORAL_GRPC_META_AUTHORIZATION")
 # A profile file as `temporal config set` writes it, for Temporal Cloud.
 CLOUD_PROFILES = f"""
 [profile.default]
@@ -92,8 +93,12 @@ def test_the_worker_gateway_and_starter_get_the_dev_server_only(
     assert env["TEMPORAL_ADDRESS"] == "127.0.0.1:7299"
     assert env["TEMPORAL_NAMESPACE"] == NAMESPACE
     assert env["TEMPORAL_CONFIG_FILE"] == str(NO_PROFILES) and NO_PROFILES.is_file()
-    for name, value in shell.items():
-        assert value not in env.values(), name
+    # No variable of the shell's passes under its name, and no secret of it under any name
+    # (a value as common as "true" may belong to something else of the machine's).
+    kept = {name for name in shell if env.get(name) == shell[name]}
+    assert kept == set(), kept
+    secrets = {shell[name] for name in SECRETS}
+    assert secrets.isdisjoint(env.values())
     # What the SDK makes of it: the dev server, no key, no TLS, no headers, no profile.
     assert connects_to(env) == {"target_host": "127.0.0.1:7299", "namespace": NAMESPACE}
     # The rest of the environment is kept, and the development secrets are there.

@@ -36,7 +36,7 @@ from tests.smtp_inbox import Inbox, SmtpServer
 from tests.workflows.helpers import new_lead, playbook_named, sent, start, state_of, wait_for
 from workflows.support import api as support_api
 
-SALES = 24
+SALES = 12
 WORKERS = 3
 REJECTED_EVERY = 3  # every third customer turns the quote down: the sale ends LOST
 STARTED = "worker polling task queue"  # worker.py's start-up line

@@ -44,19 +44,16 @@ async def stage_in_visibility(client: Client, workflow_id: str) -> str | None:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize(
-    "crash", [False, True], ids=["terminated-timer-due-after", "killed-timer-due-while-down"]
-)
-async def test_sales_go_on_after_the_server_restarts_on_the_same_database(
+async def test_sales_go_on_after_the_server_is_killed_on_the_same_database(
     settings: Settings,
     smtp: SmtpServer,
     tmp_path: Path,
-    crash: bool,
     request: pytest.FixtureRequest,
 ) -> None:
-    """Terminated: restarted at once, the follow-up comes due afterwards. Killed: no clean
-    shutdown, and the server stays down until the follow-up is overdue, so the timer comes
-    due while nothing runs it; it fires once when the server is back."""
+    """Killed: no clean shutdown, and the server stays down until the follow-up is overdue, so
+    the timer comes due while nothing runs it; it fires once when the server is back. (A clean
+    stop is the easier case of the same: `make run` stopping with Ctrl-C; it was a second case
+    here until the suite had to fit in five minutes.)"""
     server = DevServer(tmp_path / "temporal")
     worker = WorkerProcess(server.address, settings, tmp_path / "worker.log")
     with cleaned_up(worker, server):
@@ -86,11 +83,11 @@ async def test_sales_go_on_after_the_server_restarts_on_the_same_database(
             assert before[kept.id].stage == SalesStage.PROPOSAL
 
             stopped_at = datetime.now(UTC)
-            status = await server.stop(crash=crash)
-            assert status == (-signal.SIGKILL if crash else 0), server.log()
-            if crash:  # a known deadline, not a hope: the timer's due time plus a margin
-                due = before[waiting.id].emails[0].sent_at + FOLLOW_UP + timedelta(seconds=1)
-                await asyncio.sleep(max((due - datetime.now(UTC)).total_seconds(), 0))
+            status = await server.stop(crash=True)
+            assert status == -signal.SIGKILL, server.log()
+            # A known deadline, not a hope: the timer's due time plus a margin.
+            due = before[waiting.id].emails[0].sent_at + FOLLOW_UP + timedelta(seconds=1)
+            await asyncio.sleep(max((due - datetime.now(UTC)).total_seconds(), 0))
             took = await server.start()
             back_at = datetime.now(UTC)
             down = (back_at - stopped_at).total_seconds()

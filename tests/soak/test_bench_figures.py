@@ -23,7 +23,7 @@ from temporalio.api.history.v1 import (
 )
 from temporalio.client import WorkflowHistory
 
-from soak.actions import (
+from simulation.actions import (
     ACTIVITY,
     CHILD_WORKFLOW_START,
     CONTINUE_AS_NEW,

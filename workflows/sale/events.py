@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.stages import LostReason
     from sales.state import AppliedEvent, SaleState
 
+from workflows.alarm import Alarm
 from workflows.inbox import EventInbox, Payload, Received, Refused, count_dropped
 from workflows.messages import Message
 from workflows.sale import api
@@ -116,8 +117,14 @@ class Events:
         seen: Iterable[str] = (),
         ending: Ending | None = None,
         fresh: bool = True,
+        alarm: Alarm | None = None,
+        before_wait: Callable[[], None] = lambda: None,
     ) -> None:
         self._state = state
+        # Process version 5: one timer for every wait (`workflows.alarm`), and the search
+        # attributes upserted together before each wait.
+        self._alarm = alarm
+        self._before_wait = before_wait
         self.steps = steps
         self._playbook = playbook
         self._history_limit = history_limit
@@ -286,14 +293,18 @@ class Events:
         timeout = max(due - workflow.now(), timedelta(0))
         if not ready() and timeout > timedelta(0):
             action = self._state.next_action
+            summary = action.description if action else None
             self._waiting_for = kinds
             try:
-                with contextlib.suppress(TimeoutError):
-                    await workflow.wait_condition(
-                        lambda: ready() or self.should_continue_as_new(),
-                        timeout=timeout,
-                        timeout_summary=action.description if action else None,
-                    )
+                if self._alarm is not None:
+                    await self._wait_on_alarm(self._alarm, ready, due, summary)
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await workflow.wait_condition(
+                            lambda: ready() or self.should_continue_as_new(),
+                            timeout=timeout,
+                            timeout_summary=summary,
+                        )
             finally:
                 self._waiting_for = ()
             # Not at a wait that is over: its answer (time is up) is known now, while the
@@ -307,6 +318,18 @@ class Events:
         if first is not None:
             self.kept.remove(first)
         return first
+
+    async def _wait_on_alarm(
+        self, alarm: Alarm, ready: Callable[[], bool], due: datetime, summary: str | None
+    ) -> None:
+        """Until `ready()`, `due`, or time to continue as new; the alarm rings at `due` or
+        earlier (set for an earlier wait), and is set again for the rest when it does."""
+        while not ready() and workflow.now() < due and not self.should_continue_as_new():
+            alarm.cover(due, summary)
+            self._before_wait()
+            await workflow.wait_condition(
+                lambda: ready() or alarm.rang or self.should_continue_as_new()
+            )
 
     def _check_takes(self, kinds: tuple[type[Event], ...]) -> None:
         """A step waits only for the events its kind declares (`sales.process.waits_for`)."""

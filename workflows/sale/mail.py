@@ -198,6 +198,22 @@ class Mail:
         holidays = await self._holidays(now.astimezone(zone).year)
         return outreach.opens(now, zone, holidays), zone
 
+    def holidays_wanted(self) -> HolidaysRequest | None:
+        """The holidays the window needs this year and the next, unless known or not used."""
+        sale = self._sale
+        country = sale.lead.country
+        if not sale.playbook.outreach.public_holidays or not country:
+            return None
+        year = sale.now().astimezone(sale.playbook.outreach.zone_for(sale.lead)).year
+        if year in self.holiday_years:
+            return None
+        return HolidaysRequest(country=country, years=[year, year + 1])
+
+    def holidays_known(self, request: HolidaysRequest, found: list[date]) -> None:
+        """Dates another activity brought (the qualification): not fetched again."""
+        self.holidays_found |= set(found)
+        self.holiday_years |= set(request.years)
+
     async def _holidays(self, year: int) -> frozenset[date]:
         """The lead country's public holidays of this year and the next, fetched once."""
         sale = self._sale

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from sales.suppression import Suppress, SuppressionSource
 
+from workflows.alarm import Alarm
 from workflows.sale.api import SaleInput
 from workflows.sale.events import Events, SaleEnded
 from workflows.sale.legacy import snapshot_of
@@ -44,7 +45,7 @@ from workflows.sale.mail import Mail
 from workflows.sale.operations import FIRST_RETRY, LONGEST_RETRY, Operations
 from workflows.sale.snapshot import SaleSnapshot, StepProgress
 from workflows.sale.visibility import Visibility
-from workflows.versions import EARLY_PATCHES, follows
+from workflows.versions import EARLY_PATCHES, LEAN, follows
 
 # Added with the opt-out list: sales already running replay without it.
 OPT_OUT_LIST_PATCH = "opt-out-list"
@@ -83,6 +84,7 @@ class Sale:
         self.progress = snapshot.progress.model_copy()
         self._carried = self.resuming
         self.visibility = Visibility(self.state, self.process_version)
+        self.lean = self.process_version is not None and self.process_version >= LEAN
         self.events = Events(
             self.state,
             self.steps,
@@ -91,6 +93,8 @@ class Sale:
             seen=snapshot.seen,
             ending=snapshot.ending,
             fresh=not self.resuming,
+            alarm=Alarm(self.visibility.alarm_set) if self.lean else None,
+            before_wait=self.visibility.flush,
         )
         self.events.restore(snapshot.kept)
         self.mail = Mail(self, snapshot.holidays, snapshot.holiday_years)

@@ -69,12 +69,14 @@ class SaleWorkflow:
         except ContinueAsNew:
             # The history is long: a new run goes on from this wait with the sale's snapshot.
             await workflow.wait_condition(workflow.all_handlers_finished)
+            sale.visibility.flush()
             workflow.continue_as_new(sale.next_run())
         except SaleEnded as ended:
             await sale.record_opt_out(ended)
             outcome = sale.lost(ended)
         else:
             outcome = await self._win(input.account_workflow_id)
+        sale.visibility.flush()
         if input.account_workflow_id is not None:
             await self._report(input.account_workflow_id, outcome)
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -87,6 +89,7 @@ class SaleWorkflow:
             return sale.won(account_id)  # a renewal or an upsell: the customer has an account
         support_id = support_api.workflow_id(sale.lead.lead_id)
         order = sale.state.order
+        sale.visibility.flush()  # WON with the account's start, in one workflow task
         await workflow.start_child_workflow(
             CustomerSupportWorkflow.run,
             support_api.SupportInput(

@@ -9,6 +9,10 @@ every email and stage at the same virtual time to the minute too. The other pers
 replies are timed by the simulation driver, whose fast-forwards land a little differently
 on a loaded machine (a reminder may or may not fall before a signature), so for them the
 outcome, quotes, documents, gates and applied events are compared (numbers without their year).
+
+Two personas a playbook keep the suite short: the silent lead, and the one whose path has
+the most waits there (the exporter's licence gate where the playbook has one, the haggler's
+quote versions elsewhere); the buyer's path is a part of both.
 """
 
 import asyncio
@@ -25,6 +29,12 @@ from simulation.behaviour import load_behaviour
 from simulation.command import simulate
 
 PLAYBOOKS = ("default", "quick", "enterprise", "public-sector")
+PERSONAS = {
+    "default": ("haggler", "silent"),
+    "quick": ("haggler", "silent"),
+    "enterprise": ("exporter", "silent"),
+    "public-sector": ("exporter", "silent"),
+}
 
 
 def course(state: SaleState, *, timed: bool) -> dict[str, Any]:
@@ -77,7 +87,8 @@ def same_to_the_minute(a: Any, b: Any) -> bool:
 async def test_a_sale_continued_at_every_wait_ends_as_one_never_continued(name: str) -> None:
     settings = Settings()
     playbook = load_playbook(settings.playbooks_dir, name)
-    personas = load_behaviour(None).personas
+    personas = [p for p in load_behaviour(None).personas if p.name in PERSONAS[name]]
+    assert len(personas) == 2, [p.name for p in load_behaviour(None).personas]
     usual, resting = await asyncio.gather(
         simulate(playbook, personas, settings),
         simulate(playbook, personas, settings, history_limit=1),

@@ -26,15 +26,20 @@ class Qualification(Step):
         events = sale.events
         assessment = sale.state.qualification  # a resumed run has it
         if assessment is None:
+            # Process version 5: the lead country's holidays come with the qualification, an
+            # activity (a billed action) less before the first email's window.
+            holidays = sale.mail.holidays_wanted() if sale.lean else None
             result = await sale.operations.run(
                 "qualify the lead",
                 lambda: workflow.execute_activity_method(
                     QualificationActivities.qualify_lead,
-                    QualificationRequest(lead=sale.lead, playbook=sale.playbook),
+                    QualificationRequest(lead=sale.lead, playbook=sale.playbook, holidays=holidays),
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     summary="apply the playbook's viability rules",
                 ),
             )
+            if holidays is not None and result.holidays is not None:
+                sale.mail.holidays_known(holidays, result.holidays)
             assessment = self._assessment(result)
             sale.qualified(assessment)
         if assessment.opted_out is not None:
