@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import heartbeating
 from activities.pdf import html_to_pdf
+from activities.playbooks import store_for
 from activities.rendering import make_environment, render
 from sales.catalog import Catalog, CatalogError, load_catalog
 from sales.money import minor_units
@@ -125,7 +126,8 @@ class DocumentActivities:
     @activity.defn
     async def prepare_quote(self, request: QuoteRequest) -> Quote:
         """Price the items, render a one-page quote or a formal proposal, file HTML and PDF."""
-        playbook = request.playbook
+        request = store_for(self._settings.playbooks_dir).complete(request)
+        playbook = request.book
         folder = self._folder(request.workflow_id)
         catalog = await asyncio.to_thread(self._load_catalog)
         try:
@@ -156,7 +158,8 @@ class DocumentActivities:
     @activity.defn
     async def prepare_contract(self, request: ContractRequest) -> ContractDocument:
         """Render the contract for an accepted quote with the playbook's terms, as HTML and PDF."""
-        playbook = request.playbook
+        request = store_for(self._settings.playbooks_dir).complete(request)
+        playbook = request.book
         folder = self._folder(request.workflow_id)
         number = contract_number(request.lead.lead_id, request.issued_on.year, request.version)
         context = {
@@ -192,7 +195,8 @@ class DocumentActivities:
     @activity.defn
     async def prepare_bid(self, request: BidRequest) -> BidDocument:
         """Render a tender bid from the quote, for the call and deadline named, as HTML and PDF."""
-        playbook = request.playbook
+        request = store_for(self._settings.playbooks_dir).complete(request)
+        playbook = request.book
         quote = request.quote
         number = bid_number(quote.number)
         context = {

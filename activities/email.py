@@ -28,6 +28,7 @@ from temporalio.exceptions import ApplicationError
 from activities.deliveries import Deliveries
 from activities.heartbeat import heartbeating
 from activities.last_look import WITHDRAWN, Withdrawn
+from activities.playbooks import store_for
 from activities.rendering import make_environment, render
 from activities.smtp import deliver
 from privacy.redaction import redact
@@ -91,6 +92,7 @@ class EmailActivities:
     @activity.defn
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
         """Render and send one email; a bad, refused or opted-out address is not retried."""
+        request = store_for(self._settings.playbooks_dir).complete(request)
         to = checked_recipient(request.to)
         if not TEMPLATE_NAME.match(request.template):
             raise ApplicationError(
@@ -114,7 +116,7 @@ class EmailActivities:
                 mid,
                 lambda: deliver(
                     message,
-                    sender=request.playbook.seller.email,
+                    sender=request.book.seller.email,
                     to=to,
                     settings=self._settings,
                     last_look=lambda: self._refuse_if_withdrawn(request),
@@ -149,20 +151,20 @@ class EmailActivities:
         token = unsubscribe_token(request.workflow_id, self._secret)
         return {
             "url": f"{self._settings.unsubscribe_url.rstrip('/')}/{token}",
-            "mailto": unsubscribe_mailto(request.workflow_id, request.playbook.mail_domain),
+            "mailto": unsubscribe_mailto(request.workflow_id, request.book.mail_domain),
         }
 
     def _render(self, request: EmailRequest) -> tuple[str, str, str]:
         context: dict[str, Any] = {
             **request.context,
             "lead": request.lead,
-            "seller": request.playbook.seller,
-            "playbook": request.playbook,
+            "seller": request.book.seller,
+            "playbook": request.book,
             "workflow_id": request.workflow_id,
             "unsubscribe": {} if _sellers_own(request, request.to) else self._unsubscribe(request),
         }
         base = f"emails/{request.template}"
-        playbook = request.playbook
+        playbook = request.book
         subject = render(self._env, playbook.template_candidates(f"{base}.subject.j2"), context)
         text = render(self._env, playbook.template_candidates(f"{base}.txt.j2"), context)
         html = render(self._env, playbook.template_candidates(f"{base}.html.j2"), context)
@@ -172,7 +174,7 @@ class EmailActivities:
     def _message(
         self, request: EmailRequest, to: str, subject: str, text: str, html: str
     ) -> EmailMessage:
-        seller = request.playbook.seller
+        seller = request.book.seller
         message = EmailMessage()
         try:
             message["From"] = Address(display_name=single_line(seller.name), addr_spec=seller.email)
@@ -183,7 +185,7 @@ class EmailActivities:
         message["Subject"] = subject
         message["Date"] = format_datetime(datetime.now(UTC))
         message["Message-ID"] = message_id(
-            request.workflow_id, request.step, request.playbook.mail_domain
+            request.workflow_id, request.step, request.book.mail_domain
         )
         message["X-Salesflow-Step"] = single_line(request.step)
         message["X-Salesflow-Sale"] = single_line(request.workflow_id)
@@ -212,9 +214,9 @@ async def _attach(message: EmailMessage, path: Path) -> None:
 
 def _sellers_own(request: EmailRequest, to: str) -> bool:
     """Mail to the seller's own people (a manager's approval) is not outreach."""
-    seller = request.playbook.seller
-    own = {seller.email, seller.sales_manager_email, request.playbook.support.contact_email}
-    own |= request.playbook.account.addresses()
+    seller = request.book.seller
+    own = {seller.email, seller.sales_manager_email, request.book.support.contact_email}
+    own |= request.book.account.addresses()
     return normalise_email(to) in {normalise_email(a) for a in own}
 
 

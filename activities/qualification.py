@@ -9,6 +9,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.calendar import holidays_of
 from activities.email import SuppressionLookup
+from activities.playbooks import store_for
 from sales.qualification import Assessment, QualificationDecision, assess
 from sales.requests import QualificationRequest, QualificationResult
 from sales.screening import ScreeningList, ScreeningListError, parse_screening_list
@@ -61,7 +62,8 @@ class QualificationActivities:
                     opted_out=opted_out,
                 ),
             )
-        rules = request.playbook.qualification
+        request = store_for(self._playbooks_dir).complete(request)
+        rules = request.book.qualification
         screening = None
         if rules.screening_list:
             screening = await asyncio.to_thread(self._screening_list, rules.screening_list)

@@ -13,7 +13,7 @@ def priced_quote(request: QuoteRequest, catalog: Catalog) -> Quote:
     ValueError (a `PricingError`, or a tax category the playbook lacks) names what
     cannot be priced.
     """
-    playbook = request.playbook
+    playbook = request.book
     lines = price_lines(request.items, catalog, playbook, request.lead.country)
     totals = total_lines(
         lines, request.discount_percent, playbook.currency, request.discount_amount

@@ -4,13 +4,42 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sales.events import ItemOfInterest, NeedsIdentified, Redline
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure
 from sales.qualification import Assessment
 from sales.quote import Quote
+
+
+class PlaybookRef(BaseModel):
+    """A playbook by name and version (its content hash): what a sale of process version 5
+    sends an activity instead of the whole playbook, which the worker looks up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    version: str
+
+
+class PlaybookNotLookedUp(ValueError):
+    """An activity read a request's playbook before looking its reference up."""
+
+
+class UsesPlaybook(BaseModel):
+    """A request whose activity reads the sale's playbook, sent whole or by reference."""
+
+    playbook: Playbook | PlaybookRef
+
+    @property
+    def book(self) -> Playbook:
+        """The playbook, once the worker has looked a reference up (`PlaybookStore`)."""
+        if isinstance(self.playbook, PlaybookRef):
+            raise PlaybookNotLookedUp(
+                f"playbook {self.playbook.name} {self.playbook.version} was not looked up"
+            )
+        return self.playbook
 
 
 class HolidaysRequest(BaseModel):
@@ -20,12 +49,11 @@ class HolidaysRequest(BaseModel):
     years: list[int]
 
 
-class QualificationRequest(BaseModel):
+class QualificationRequest(UsesPlaybook):
     """A lead to assess against a playbook's viability rules; with `holidays`, the lead
     country's public holidays of those years come back too (for its sending window)."""
 
     lead: Lead
-    playbook: Playbook
     holidays: HolidaysRequest | None = None
 
 
@@ -49,12 +77,11 @@ class CreditCheckRequest(BaseModel):
     currency: str
 
 
-class BidRequest(BaseModel):
+class BidRequest(UsesPlaybook):
     """Render the tender bid from an accepted-for-bidding quote, for the call named."""
 
     workflow_id: str
     lead: Lead
-    playbook: Playbook
     quote: Quote
     tender_reference: str | None = None
     submission_deadline: datetime
@@ -69,7 +96,7 @@ class BidDocument(BaseModel):
     pdf_path: str = ""
 
 
-class EmailRequest(BaseModel):
+class EmailRequest(UsesPlaybook):
     """One email to render from `templates/emails/<template>.*.j2` and send.
 
     `step` names the email within the sale (intro, follow_up_2, proposal_v1...);
@@ -81,7 +108,6 @@ class EmailRequest(BaseModel):
     template: str
     to: str
     lead: Lead
-    playbook: Playbook
     context: dict[str, Any] = {}
     attachments: list[str] = []
 
@@ -95,12 +121,11 @@ class EmailReceipt(BaseModel):
     sent_at: datetime
 
 
-class QuoteRequest(BaseModel):
+class QuoteRequest(UsesPlaybook):
     """Price, render and file one version of a quote or proposal."""
 
     workflow_id: str
     lead: Lead
-    playbook: Playbook
     version: int
     issued_on: date
     items: list[ItemOfInterest]
@@ -111,12 +136,11 @@ class QuoteRequest(BaseModel):
     notes: str | None = None
 
 
-class ContractRequest(BaseModel):
+class ContractRequest(UsesPlaybook):
     """Render the contract for an accepted quote with the playbook's terms."""
 
     workflow_id: str
     lead: Lead
-    playbook: Playbook
     quote: Quote
     version: int
     issued_on: date

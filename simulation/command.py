@@ -24,6 +24,7 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities, checked_recipient, message_id
+from activities.playbooks import store_for
 from cli.output import UsageError, err, out
 from client.converter import OnePayload, sales_data_converter
 from client.sales import start_sale
@@ -54,12 +55,13 @@ class RecordedEmails(EmailActivities):
     @activity.defn(name="send_email")
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
         """The email as it would be sent, recorded instead of handed to SMTP."""
+        request = store_for(self._settings.playbooks_dir).complete(request)
         to = checked_recipient(request.to)
         subject, _, _ = self._render(request)
         return EmailReceipt(
             to=to,
             subject=subject,
-            message_id=message_id(request.workflow_id, request.step, request.playbook.mail_domain),
+            message_id=message_id(request.workflow_id, request.step, request.book.mail_domain),
             sent_at=datetime.now(UTC),
         )
 
@@ -99,6 +101,9 @@ async def simulate(
     `accounts`: each won sale's account runs for `years` as its persona's customer uses it
     (renewal sales by the `renewal` scripts, built-in ones if none) and is closed; without,
     the support workflow is a stand-in that ends at once, and the sales are all there is."""
+    # The worker knows the playbook it simulates, as a deployed one knows its folder: a
+    # playbook edited and not saved yet costs no sale a first attempt that misses it.
+    store_for(settings.playbooks_dir).remember(playbook)
     run = Run(
         playbook,
         personas,

@@ -22,7 +22,7 @@ async def test_every_saved_query_of_the_readme_runs_and_finds_a_matching_sale(
     env: WorkflowEnvironment, worker: Worker, settings: Settings
 ) -> None:
     queries = readme_queries()
-    assert len(queries) == 12
+    assert len(queries) == 13
     lead = new_lead(company=f"Queried {settings.task_queue}")
     handle = await start(env.client, settings, lead)
     await drive_to_proposal(handle)  # PROPOSAL, EUR 6,290 net, a next action, sam.keller

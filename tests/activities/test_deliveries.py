@@ -57,7 +57,7 @@ async def test_a_retry_overlapping_an_attempt_still_sending_waits_and_sends_noth
     assert isinstance(inbox, SlowInbox)
     acts = EmailActivities(Settings(smtp_port=slow.port, documents_dir=tmp_path))
     request = intro
-    mid = message_id(request.workflow_id, request.step, request.playbook.mail_domain)
+    mid = message_id(request.workflow_id, request.step, request.book.mail_domain)
     # The first attempt is inside the SMTP transaction when the server gives up on it ...
     first = asyncio.create_task(ActivityEnvironment().run(acts.send_email, request))
     await until(inbox.holding.is_set, "the first attempt to reach DATA")

@@ -82,13 +82,14 @@ class Mail:
 
         def request() -> EmailRequest:
             # Built at each try: a retry command may have corrected a seller's address.
+            corrected = self._corrected_playbook()
             return EmailRequest(
                 workflow_id=sale.state.workflow_id,
                 step=step,
                 template=sale.playbook.email_template(template),
                 to=self._addressed(to) if to else lead.email,
                 lead=lead,
-                playbook=self._corrected_playbook(),
+                playbook=sale.playbook_for_activity() if corrected is None else corrected,
                 context=context or {},
                 attachments=attachments or [],
             )
@@ -112,13 +113,13 @@ class Mail:
         manager = str(self._sale.playbook.seller.sales_manager_email)
         return corrected if corrected and to == manager else to
 
-    def _corrected_playbook(self) -> Playbook:
+    def _corrected_playbook(self) -> Playbook | None:
         """The playbook with the sales manager's address as corrected, so that mail to it is
-        still the seller's own (no unsubscribe links, no opt-out check)."""
+        still the seller's own (no unsubscribe links, no opt-out check); None uncorrected."""
         playbook = self._sale.playbook
         corrected = self._sale.state.sales_manager_email
         if not corrected:
-            return playbook
+            return None
         seller = playbook.seller.model_copy(update={"sales_manager_email": corrected})
         return playbook.model_copy(update={"seller": seller})
 

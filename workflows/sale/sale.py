@@ -8,17 +8,18 @@ documents, emails) changes only through the methods here.
 """
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.suppression import SuppressionActivities
     from sales.events import LeadQualified, NeedsIdentified, Redline, RetryRequested
-    from sales.playbook import PurchasingProcedure
+    from sales.playbook import Playbook, PurchasingProcedure
     from sales.process import StepName, stage_of
     from sales.qualification import Assessment
     from sales.quote import Quote
+    from sales.requests import PlaybookRef, UsesPlaybook
     from sales.stages import LostReason, SalesStage
     from sales.state import (
         Acceptance,
@@ -46,6 +47,8 @@ from workflows.sale.operations import FIRST_RETRY, LONGEST_RETRY, Operations
 from workflows.sale.snapshot import SaleSnapshot, StepProgress
 from workflows.sale.visibility import Visibility
 from workflows.versions import EARLY_PATCHES, LEAN, follows
+
+R = TypeVar("R", bound="UsesPlaybook")
 
 # Added with the opt-out list: sales already running replay without it.
 OPT_OUT_LIST_PATCH = "opt-out-list"
@@ -85,6 +88,9 @@ class Sale:
         self._carried = self.resuming
         self.visibility = Visibility(self.state, self.process_version)
         self.lean = self.process_version is not None and self.process_version >= LEAN
+        # Process version 5: activities get the playbook by version, unless a worker lacked it.
+        self.whole_playbook = not self.lean
+        self._playbook_ref = PlaybookRef(name=input.playbook.name, version=input.playbook.version)
         self.events = Events(
             self.state,
             self.steps,
@@ -178,6 +184,16 @@ class Sale:
         self.state.next_action = action
         self.visibility.next_action(due)
         self.visibility.details()
+
+    def playbook_for_activity(self) -> Playbook | PlaybookRef:
+        """The playbook as an activity gets it: by version from process version 5 (the worker
+        finds it in its folder or among those it was sent whole), whole once a worker did not
+        have it (`activities.playbooks.PlaybookStore`)."""
+        return self.playbook if self.whole_playbook else self._playbook_ref
+
+    def with_playbook(self, request: R) -> R:
+        """`request` with the playbook as `playbook_for_activity` says, at each try."""
+        return request.model_copy(update={"playbook": self.playbook_for_activity()})
 
     def upsert_lead_attributes(self) -> None:
         self.visibility.lead(self.lead, self.playbook.name, self.playbook.version)

@@ -58,7 +58,7 @@ async def render_contract(sale: Sale, version: int, *, for_review: bool = False)
         summary,
         lambda: workflow.execute_activity_method(
             DocumentActivities.prepare_contract,
-            request,
+            sale.with_playbook(request),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             heartbeat_timeout=DOCUMENT_HEARTBEAT,
             summary=summary,

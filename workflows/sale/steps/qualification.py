@@ -33,7 +33,9 @@ class Qualification(Step):
                 "qualify the lead",
                 lambda: workflow.execute_activity_method(
                     QualificationActivities.qualify_lead,
-                    QualificationRequest(lead=sale.lead, playbook=sale.playbook, holidays=holidays),
+                    QualificationRequest(
+                        lead=sale.lead, playbook=sale.playbook_for_activity(), holidays=holidays
+                    ),
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     summary="apply the playbook's viability rules",
                 ),

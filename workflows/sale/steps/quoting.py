@@ -54,7 +54,7 @@ async def prepare_quote(
         try:
             return await workflow.execute_activity_method(
                 DocumentActivities.prepare_quote,
-                request,
+                sale.with_playbook(request),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 heartbeat_timeout=DOCUMENT_HEARTBEAT,
                 summary=f"price and render quote v{request.version}",

@@ -121,7 +121,7 @@ class Tender(Step):
             f"render the bid from {quote.number}",
             lambda: workflow.execute_activity_method(
                 DocumentActivities.prepare_bid,
-                request,
+                sale.with_playbook(request),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 heartbeat_timeout=DOCUMENT_HEARTBEAT,
                 summary=f"render the bid from {quote.number}",
