@@ -110,3 +110,9 @@ def total(breakdown: Mapping[str, int]) -> int:
 def history_bytes(history: WorkflowHistory) -> int:
     """The size of a history as `temporal workflow show --output json` writes it (UTF-8)."""
     return len(history.to_json().encode())
+
+
+def history_size(history: WorkflowHistory) -> int:
+    """The size of a history as the server counts it (its events' encoded bytes): what
+    `workflow.info().get_current_history_size()` reports, limited to 50 MB, and stored."""
+    return sum(event.ByteSize() for event in history.events)

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
 BARE_SALE = "BenchBareSale"
 BARE_ACCOUNT = "BenchBareAccount"
 NOOP = "bench_noop"
-# Long enough never to fire: each timer is cancelled by the signal its wait is for.
+# Long enough never to fire while the bench drives the sale.
 TIMER_SECONDS = timedelta(days=30).total_seconds()
 NOOP_TIMEOUT = timedelta(seconds=30)
 
@@ -101,17 +101,19 @@ class BareSale:
 
     @workflow.run
     async def run(self, input: BareInput) -> int:
+        timers: list[asyncio.Task[None]] = []
         for index, segment in enumerate(input.segments):
             await self._work(segment, index)
-            # The wait's timers start once the segment's work is done, as a sale's do.
-            timers = [
+            # The wait's timers start once the segment's work is done, as a sale's do, and run
+            # on through the next waits, as a lean sale's one timer does (workflows/alarm.py).
+            timers += [
                 asyncio.create_task(asyncio.sleep(TIMER_SECONDS)) for _ in range(segment.timers)
             ]
             if index < len(input.signals):
                 await self._signal(index + 1)
-            for timer in timers:
-                timer.cancel()
-            await asyncio.gather(*timers, return_exceptions=True)
+        for timer in timers:
+            timer.cancel()
+        await asyncio.gather(*timers, return_exceptions=True)
         return self._received
 
     async def _signal(self, count: int) -> None:

@@ -1,6 +1,6 @@
 """`make bench`: what a sale costs on this stack, measured before anything is optimised.
 
-    python -m soak.bench [--sales 120] [--batch 20] [--latency-sales 100] [--open-sales 300]
+    python -m soak.bench [--sales 200] [--batch 20] [--latency-sales 100] [--open-sales 1000]
                          [--rows 10000] [--started-rows 500] [--out .data/bench/latest.json]
 
 Starts its own parts (an in-memory dev server, aiosmtpd in this process, the workers as
@@ -61,14 +61,14 @@ console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n")[0])
     add = parser.add_argument
-    add("--sales", type=int, default=120, help="throughput: sales, and as many bare ones (120)")
+    add("--sales", type=int, default=200, help="throughput: sales, and as many bare ones (200)")
     add("--batch", type=int, default=20, help="throughput: workflows driven at once (20)")
     add("--latency-sales", type=int, default=100, help="latency: sales told at once (100)")
     add(
         "--open-sales",
         type=int,
-        default=300,
-        help="capacity: open sales (300; 10,000 would take half an hour to open here)",
+        default=1000,
+        help="capacity: open sales (1,000; 10,000 would take half an hour to open here)",
     )
     add("--rows", type=int, default=10_000, help="intake: rows of the dry-run import (10000)")
     add("--started-rows", type=int, default=500, help="intake: rows of the real import (500)")
@@ -306,6 +306,8 @@ async def _cost(base: Settings, usage: Usage, figures: dict[str, Any]) -> None:
     figures["actions_per_won_sale"] = {sale.playbook: total(sale.actions) for sale in won}
     figures["action_breakdown"] = {sale.playbook: sale.actions for sale in won}
     figures["history_bytes_per_won_sale"] = {sale.playbook: sale.history_bytes for sale in won}
+    # The same histories as the server counts and stores them (JSON above is ~2.5 times as big).
+    figures["history_size_per_won_sale"] = {sale.playbook: sale.history_size for sale in won}
     figures["won_sales"] = {
         sale.playbook: {"stage": sale.stage, "history_events": sale.history_events} for sale in won
     }

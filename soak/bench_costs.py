@@ -29,7 +29,7 @@ from sales.playbook import load_playbook
 from sales.requests import ContractRequest, EmailRequest, QuoteRequest
 from sales.stages import SalesStage
 from settings import Settings
-from simulation.actions import action_breakdown, history_bytes
+from simulation.actions import action_breakdown, history_bytes, history_size
 from simulation.behaviour import load_behaviour
 from simulation.command import RecordedEmails, simulate
 
@@ -46,6 +46,7 @@ class WonSale:
     stage: str
     actions: dict[str, int]
     history_bytes: int
+    history_size: int
     history_events: int
 
     @property
@@ -67,6 +68,7 @@ async def won_sales(settings: Settings, playbooks: Sequence[str] = PLAYBOOKS) ->
                 stage=run.state.stage.value,
                 actions=action_breakdown(run.history.events),
                 history_bytes=history_bytes(run.history),
+                history_size=history_size(run.history),
                 history_events=len(run.history.events),
             )
         )

@@ -2,8 +2,9 @@
 
 A `Follower` reads a workflow's history as the server writes it (long polls, no queries,
 so the workflow and the worker are not asked anything): a workflow waits for an event when
-a timer of its wait has started since the last event it got, and no activity and no
-workflow task is in flight.
+nothing is in flight (no activity, no workflow task) and a timer of its wait runs: one
+started since the last event it got, or, for a workflow that keeps one timer across its
+waits (a lean sale, `workflows/alarm.py`), one still running once a task has completed since.
 """
 
 import asyncio
@@ -70,6 +71,7 @@ class _Waiting:
     timers: set[str] = field(default_factory=set)
     task_open: bool = False
     timer_since_signal: bool = False
+    task_since_signal: bool = False
     closed: bool = False
 
     def see(self, event: HistoryEvent) -> None:
@@ -90,6 +92,7 @@ class _Waiting:
             self.task_open = True
         elif kind in _TASK_ENDED:
             self.task_open = False
+            self.task_since_signal = True
         elif kind in _CLOSED:
             self.closed = True
 
@@ -99,8 +102,10 @@ class _Waiting:
 
     @property
     def waits(self) -> bool:
-        """Waiting for an event: a wait's timer started since the last one, nothing in flight."""
-        return self.idle and self.timer_since_signal and bool(self.timers)
+        """Waiting for an event: nothing in flight, and a wait's timer running (started since
+        the last event, or kept from before once a task has completed since)."""
+        since = self.timer_since_signal or self.task_since_signal
+        return self.idle and since and bool(self.timers)
 
 
 class Follower:
@@ -151,6 +156,7 @@ class Follower:
         await self.client.get_workflow_handle(self.workflow_id).signal(name, payload)
         # A signal always brings a workflow task: busy until one is seen completed.
         self.state.timer_since_signal = False
+        self.state.task_since_signal = False
         self.state.task_open = True
 
     async def until_closed(self) -> HistoryEvent:

@@ -97,7 +97,8 @@ def render(console: Console, figures: Mapping[str, Any]) -> None:
     cost = Table(title="per won sale (simulation's buyer persona)", header_style="bold")
     cost.add_column("playbook")
     cost.add_column("actions", justify="right")
-    cost.add_column("history bytes", justify="right")
+    cost.add_column("history bytes (JSON)", justify="right")
+    cost.add_column("as stored", justify="right")
     breakdown: Mapping[str, Mapping[str, int]] = figures["action_breakdown"]
     kinds = [k for k in KINDS if any(k in kinds for kinds in breakdown.values())]
     for kind in kinds:
@@ -107,6 +108,7 @@ def render(console: Console, figures: Mapping[str, Any]) -> None:
             playbook,
             _n(actions),
             _n(figures["history_bytes_per_won_sale"][playbook]),
+            _n(figures.get("history_size_per_won_sale", {}).get(playbook, 0)),
             *(_n(breakdown[playbook].get(kind, 0)) for kind in kinds),
         )
     console.print(cost)
