@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from sales.account.calendar import add_months
 from sales.account.policy import Priority
 from sales.account.records import Handoff, SaleKind
 from sales.account.state import AccountState
@@ -221,9 +222,14 @@ async def test_a_public_buyer_renews_by_a_new_tender(
     renewal = playbook.account.renewal
     assert renewal is not None
     lead = new_lead(country="DE")
-    signed = datetime.now(UTC).date() - timedelta(days=365 * 2) + renewal.start_before
+    # The term ends a day more than start_before from now: the renewal starts tomorrow at 09:00
+    # in the customer's zone, whatever the hour the test runs (today's 09:00 may have passed).
+    term = playbook.contract.term_months
+    tomorrow = datetime.now(UTC).date() + renewal.start_before + timedelta(days=1)
+    signed = add_months(tomorrow, -term)
+    while add_months(signed, term) < tomorrow:  # a month's end clamps the date back
+        signed += timedelta(days=1)
     handoff = Handoff(contract_signed_on=signed, term_months=playbook.contract.term_months)
-    # The term ends start_before from now: the renewal starts in the customer's next morning.
     handle = await start_support(ts_env, fast_settings, lead, playbook, handoff=handoff)
     # The reminder's day (210 days before the end) is past: it goes at once.
     state = await wait_for_support(
