@@ -41,8 +41,8 @@ format: venv
 test: venv lint
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q
 
-# What a sale costs here, before anything is optimised: a table, and .data/bench/latest.json
-# (soak/bench.py; under 10 minutes on 2 cores). Smaller: make bench BENCH_ARGS="--sales 50"
+# What a sale costs here (README: "What a sale costs"): a table, and .data/bench/latest.json
+# (soak/bench.py; about 8 minutes on 2 cores). Smaller: make bench BENCH_ARGS="--sales 50"
 BENCH_ARGS ?=
 bench: venv
 	$(PY) -m soak.bench $(BENCH_ARGS)

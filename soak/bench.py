@@ -169,6 +169,16 @@ async def _throughput(
         before = usage.now(parts)
         sales, floor = await throughput.run(args.sales, args.batch)
         usage.add("throughput", before, usage.now(parts))
+        # The same again with a second worker process on the same queues.
+        second = WorkerProcess(
+            server.address, settings, LOGS / "bench-worker-2.log", module="soak.bench_worker"
+        )
+        second.start()
+        try:
+            await ready(second, "bench worker polling")
+            two_sales, two_floor = await throughput.run(args.sales, args.batch)
+        finally:
+            second.stop()
     finally:
         worker.stop()
     apart = await bench_costs.apart(client.data_converter, reference.sale.events, settings)
@@ -189,11 +199,18 @@ async def _throughput(
         "smtp_s_per_sale": round(apart.smtp_s, 4),
         "smtp": f"{len(apart.emails)} emails handed to SMTP ({', '.join(apart.emails)})",
         "shape": [segment.model_dump() for segment in reference.shape],
+        "two_workers": {
+            "sales_per_s": round(two_sales.per_second, 2),
+            "floor_per_s": round(two_floor.per_second, 2),
+            "ratio": ratio(two_floor.per_second, two_sales.per_second),
+            "what": "the same with a second worker process on the same task queues",
+        },
         **shape,
     }
     say(
         f"throughput: {sales.per_second:.2f} sales/s, floor {floor.per_second:.2f}/s "
-        f"(ratio {figures['throughput']['ratio']})"
+        f"(ratio {figures['throughput']['ratio']}); with two workers {two_sales.per_second:.2f} "
+        f"sales/s, floor {two_floor.per_second:.2f}/s"
     )
 
 

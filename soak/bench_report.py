@@ -76,6 +76,13 @@ def render(console: Console, figures: Mapping[str, Any]) -> None:
         f"{_n(tp['sale_median_s'])} s",
         f"floor {_n(tp['floor_median_s'])} s; {tp['sales']} of each, {tp['batch']} at once",
     )
+    two = tp.get("two_workers")
+    if two:
+        main.add_row(
+            "  two workers: sales / floor",
+            f"{_n(two['sales_per_s'])} / {_n(two['floor_per_s'])}",
+            f"a second, {two['what']}",
+        )
     main.add_row("  per sale: PDF typesetting", f"{_n(tp['pdf_s_per_sale'], 3)} s", tp["pdf"])
     main.add_row("  per sale: SMTP hand-off", f"{_n(tp['smtp_s_per_sale'], 3)} s", tp["smtp"])
     lat = figures["latency_s"]
