@@ -53,11 +53,9 @@ class Visibility:
             if self._batch.changes(sa.SALES_STAGE):
                 self._batch.flush()
             entered = sa.STAGE_ENTERED_AT.value_set(workflow.now())
-            if stage.is_final:
-                self._upsert(sa.SALES_STAGE.value_set(stage.value), entered)
+            self._upsert(sa.SALES_STAGE.value_set(stage.value), entered)
+            if stage.is_final:  # else the alarm's time stands
                 self._upsert(sa.NEXT_ACTION_AT.value_unset())
-            else:  # the alarm's time stands
-                self._upsert(sa.SALES_STAGE.value_set(stage.value), entered)
             return
         self._upsert(sa.SALES_STAGE.value_set(stage.value), sa.NEXT_ACTION_AT.value_unset())
 
