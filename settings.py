@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / ".data"
     documents_dir: Path = ROOT / ".data" / "documents"
     mail_dir: Path = ROOT / ".data" / "mail"
+    # Documents filed in an S3-compatible bucket instead of `documents_dir` (README
+    # "Documents"), so that workers on several hosts read each other's quotes and contracts.
+    # Credentials: these two, or the AWS SDK's own (`AWS_ACCESS_KEY_ID`, a profile, a role).
+    documents_bucket: str | None = None
+    documents_prefix: str = "documents"
+    documents_endpoint_url: str | None = None  # MinIO, Ceph, R2; unset for AWS S3
+    documents_region: str | None = None
+    documents_access_key_id: str | None = None
+    documents_secret_access_key: SecretStr | None = None
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
@@ -82,6 +91,10 @@ class Settings(BaseSettings):
     # 1,500 open sales with 300 cached: 453 MB. With 250: 10,000 open sales, 406-414 MB from the
     # 1,000th to the 9,000th, 424 MB at the end (peak 427 MB): flat, the cache bounds it.
     worker_max_cached_workflows: int = 250
+    # PDFs are typeset (fpdf2, 0.1-0.4 s of CPU each) by the email that first sends them, in
+    # processes of their own: in the worker's process the typesetting held the GIL and every
+    # workflow task waited. 0 typesets in the worker's process.
+    worker_typesetting_processes: int = 1
     # Long polls open on the server for workflow and for activity tasks. With autoscaling the
     # server's hints move each between the least (2 and 1) and its number: no faster on one
     # worker (74 s for the 100 sales), for many workers sharing a queue.
@@ -106,6 +119,18 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     ui_port: int = 8233
     dev_codec: bool = False
+
+    @field_validator(
+        "documents_bucket",
+        "documents_endpoint_url",
+        "documents_region",
+        "documents_access_key_id",
+        mode="before",
+    )
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        """An empty variable (compose's `${VAR:-}`) leaves the setting unset."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("worker_graceful_shutdown_timeout", mode="before")
     @classmethod

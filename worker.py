@@ -199,7 +199,11 @@ async def main() -> int:
         loop.add_signal_handler(sig, stopping, sig)
     worker = build_worker(client, settings)
     metrics = f"{settings.worker_metrics_host}:{settings.worker_metrics_port}" if runtime else None
-    logging.info("%s", configuration(worker.config(), metrics))
+    logging.info(
+        "%s, typesetting processes %d",
+        configuration(worker.config(), metrics),
+        settings.worker_typesetting_processes,
+    )
     async with worker:
         await stop.wait()
         # Leaving the block shuts the worker down: no new tasks are polled, and the activities

@@ -1,26 +1,25 @@
 """Quotes, proposals and contracts: priced from the catalog, filed as HTML and PDF.
 
-Documents are files referenced by path in workflow state; their text never
-travels in a payload. One Jinja template per document gives both files: the
-HTML file wraps it in a styled page, the PDF gets the bare body (`pdf=True`),
-written only with the tags fpdf2's `write_html` supports.
+Documents are filed in the document store (activities/document_store.py) and referenced in
+workflow state; their text never travels in a payload. The PDF is typeset by the email that
+first sends it (activities/typesetting.py), off the path of the emails before it. One Jinja
+template per document gives both files: the HTML file wraps it in a styled page, the PDF gets
+the bare body (`pdf=True`), written only with the tags fpdf2's `write_html` supports.
 """
 
 import asyncio
-import os
 import re
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.document_store import document_store
 from activities.heartbeat import heartbeating
-from activities.pdf import html_to_pdf
 from activities.playbooks import store_for
 from activities.rendering import make_environment, render
+from activities.typesetting import file_for_typesetting
 from sales.catalog import Catalog, CatalogError, load_catalog
 from sales.money import minor_units
 from sales.playbook import PurchasingProcedure, RoundingPolicy
@@ -58,14 +57,6 @@ def contract_number(lead_id: str, year: int, version: int) -> str:
     return f"C-{year}-{lead_id}-v{version}"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    # A retried activity may overwrite the file; readers never see half of one.
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
-        f.write(data)
-    os.chmod(f.name, 0o644)
-    os.replace(f.name, path)
-
-
 class DocumentActivities:
     """Prices quotes from the catalog and files quotes, proposals and contracts as HTML and PDF."""
 
@@ -74,6 +65,7 @@ class DocumentActivities:
         typesetting was most of the CPU a simulated sale took); both templates still render."""
         self._settings = settings
         self._typeset = typeset
+        self._store = document_store(settings)
         self._env = make_environment(settings.templates_dir)
         self._catalog: Catalog | None = None
         self._catalog_read: float | None = None
@@ -92,31 +84,33 @@ class DocumentActivities:
                 raise ApplicationError(str(err), type="CatalogError", non_retryable=True) from err
         return self._catalog
 
-    def _folder(self, workflow_id: str) -> Path:
+    def _folder(self, workflow_id: str) -> str:
         if not _SAFE_NAME.match(workflow_id) or ".." in workflow_id:
             raise ApplicationError(
                 f"workflow id {workflow_id!r} cannot name a documents folder",
                 type="InvalidRequest",
                 non_retryable=True,
             )
-        return (self._settings.documents_dir / workflow_id).resolve()
+        return workflow_id
 
     def _file(
-        self, folder: Path, number: str, template: list[str], context: dict[str, Any], author: str
+        self, folder: str, number: str, template: list[str], context: dict[str, Any], author: str
     ) -> tuple[str, str]:
+        """The HTML filed, and where the PDF will be once an email typesets it
+        (activities/typesetting.py); "" with `typeset=False`."""
         html = render(self._env, template, {**context, "pdf": False})
         body = render(self._env, template, {**context, "pdf": True})
-        folder.mkdir(parents=True, exist_ok=True)
-        html_path = folder / f"{number}.html"
-        _write_atomically(html_path, html.encode("utf-8"))
+        html_path = self._store.reference(folder, f"{number}.html")
+        self._store.put(html_path, html.encode("utf-8"))
         if not self._typeset:
-            return str(html_path), ""
-        pdf_path = folder / f"{number}.pdf"
-        _write_atomically(pdf_path, html_to_pdf(body, title=number, author=author))
-        return str(html_path), str(pdf_path)
+            return html_path, ""
+        pdf_path = self._store.reference(folder, f"{number}.pdf")
+        return html_path, file_for_typesetting(
+            self._store, pdf_path, body, title=number, author=author
+        )
 
     async def _filed(
-        self, folder: Path, number: str, template: list[str], context: dict[str, Any], author: str
+        self, folder: str, number: str, template: list[str], context: dict[str, Any], author: str
     ) -> tuple[str, str]:
         """`_file` off the event loop, heartbeating: a worker killed mid-render is noticed in
         seconds and another renders it, instead of after the two-minute timeout."""

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -26,11 +25,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.deliveries import Deliveries
+from activities.document_store import DocumentMissing, DocumentStore, document_store, name_of
 from activities.heartbeat import heartbeating
 from activities.last_look import WITHDRAWN, Withdrawn
 from activities.playbooks import store_for
 from activities.rendering import make_environment, render
 from activities.smtp import deliver
+from activities.typesetting import Typesetter, document_bytes
 from privacy.redaction import redact
 from sales.lead import normalise_email
 from sales.requests import EmailReceipt, EmailRequest
@@ -88,6 +89,8 @@ class EmailActivities:
         # With the codec on, the log says which sale and step, not to whom.
         self._shown: Callable[[str], str] = redact if settings.codec_on else str
         self._deliveries = Deliveries()
+        self._documents = document_store(settings)
+        self._typeset = Typesetter(settings.worker_typesetting_processes)
 
     @activity.defn
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
@@ -109,8 +112,8 @@ class EmailActivities:
             if _delivered_before(mid) or mid in self._deliveries:
                 activity.logger.info("%s (%s) was delivered before", request.step, mid)
                 return receipt
-            for path in request.attachments:
-                await _attach(message, Path(path))
+            for reference in request.attachments:
+                await _attach(message, self._documents, self._typeset, reference)
             await self._refuse_if_suppressed(request, to)
             sent = await self._deliveries.once(
                 mid,
@@ -198,18 +201,22 @@ class EmailActivities:
         return message
 
 
-async def _attach(message: EmailMessage, path: Path) -> None:
-    # A missing document is a wiring fault (documents dir not shared by the workers):
-    # retryable, so the email goes out once another worker or fixed storage has it.
+async def _attach(
+    message: EmailMessage, documents: DocumentStore, typeset: Typesetter, reference: str
+) -> None:
+    # A missing document is a wiring fault (documents not shared by the workers): retryable,
+    # so the email goes out once another worker or fixed storage has it. A PDF not typeset
+    # yet is typeset here, the first time it is sent.
     try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError as err:
+        data = await asyncio.to_thread(document_bytes, documents, reference, typeset)
+    except (DocumentMissing, OSError) as err:
         raise ApplicationError(
-            f"attachment {path} cannot be read: {err}", type="AttachmentMissing"
+            f"attachment {reference} cannot be read: {err}", type="AttachmentMissing"
         ) from err
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    name = name_of(reference)
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
     maintype, _, subtype = kind.partition("/")
-    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
 
 
 def _sellers_own(request: EmailRequest, to: str) -> bool:

@@ -1,7 +1,8 @@
 """`make bench`: what a sale costs on this stack, measured before anything is optimised.
 
-    python -m soak.bench [--sales 200] [--batch 20] [--latency-sales 100] [--open-sales 1000]
-                         [--rows 10000] [--started-rows 500] [--out .data/bench/latest.json]
+    python -m soak.bench [--sales 200] [--batch 20] [--latency-sales 100] [--latency-spread 30]
+                         [--sqlite-sales 60] [--open-sales 1000] [--rows 10000]
+                         [--started-rows 500] [--out .data/bench/latest.json]
 
 Starts its own parts (an in-memory dev server, aiosmtpd in this process, the workers as
 processes of their own; logs under `.data/bench/logs/`) and stops them, then prints a table
@@ -12,9 +13,12 @@ and writes the figures as JSON (keys in DESIGN.md, "Names"). The parts, in order
   (`soak.bench_worker`) with PDF typesetting and SMTP left out and timed apart
   (`soak.bench_costs.apart`); every sale is driven as a customer would
   (`soak.bench_driving`);
-- latency (`soak.bench_latency`): sales waiting in needs analysis all told their needs at
-  once; signal to the email it causes at the SMTP server, on `worker.py`;
+- latency (`soak.bench_latency`): sales waiting in needs analysis told their needs, each at
+  its own moment within a spread of seconds, then all at once; signal to the email it causes
+  at the SMTP server, on `worker.py`;
 - intake (`soak.bench_intake`): `starter.py import` of generated card rows;
+- sqlite (`soak.bench_sqlite`): the same sales on two file-backed servers, SQLite's own
+  settings against the pragmas `make run` passes;
 - capacity (`soak.bench_capacity`): open sales waiting for a seller on a fresh server and
   `worker.py`, their memory, and one step for all;
 - cost (`soak.bench_costs.won_sales`): each shipped playbook's sale driven to WON by the
@@ -44,7 +48,7 @@ from privacy.converter import data_converter
 from sales.playbook import Playbook, load_playbook
 from settings import ROOT, Settings
 from simulation.actions import total
-from soak import bench_capacity, bench_costs, bench_intake, bench_latency
+from soak import bench_capacity, bench_costs, bench_intake, bench_latency, bench_sqlite
 from soak.bench_parts import MemoryServer, Usage, machine, stderr_to
 from soak.bench_report import latency_figures, ratio, render, write
 from soak.bench_throughput import Throughput, sizes
@@ -63,19 +67,32 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add = parser.add_argument
     add("--sales", type=int, default=200, help="throughput: sales, and as many bare ones (200)")
     add("--batch", type=int, default=20, help="throughput: workflows driven at once (20)")
-    add("--latency-sales", type=int, default=100, help="latency: sales told at once (100)")
+    add("--latency-sales", type=int, default=100, help="latency: sales driven at once (100)")
+    add(
+        "--latency-spread",
+        type=float,
+        default=30.0,
+        help="latency: seconds within which each is told its needs (30), then all at once",
+    )
     add(
         "--open-sales",
         type=int,
         default=1000,
         help="capacity: open sales (1,000; 10,000 would take half an hour to open here)",
     )
+    add(
+        "--sqlite-sales",
+        type=int,
+        default=60,
+        help="sqlite: sales on each file-backed server (60)",
+    )
     add("--rows", type=int, default=10_000, help="intake: rows of the dry-run import (10000)")
     add("--started-rows", type=int, default=500, help="intake: rows of the real import (500)")
     add("--out", type=Path, default=OUT, help=f"the JSON written ({OUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
-    sizes_ = (args.sales, args.batch, args.latency_sales, args.open_sales, args.rows)
-    if min(sizes_) < 1 or args.started_rows < 0:
+    sizes_ = [args.sales, args.batch, args.latency_sales, args.open_sales, args.rows]
+    sizes_.append(args.sqlite_sales)
+    if min(sizes_) < 1 or args.started_rows < 0 or args.latency_spread <= 0:
         parser.error("sizes must be positive")
     return args
 
@@ -135,6 +152,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             await _intake(args, server, usage, figures)
         finally:
             server.stop()
+        await _sqlite(args, base, usage, figures)
         await _capacity(args, base, inbox, usage, figures)
         await _cost(base, usage, figures)
     finally:
@@ -228,25 +246,100 @@ async def _latency(
     try:
         figures["workers"]["latency"] = await ready(worker, "worker polling task queue")
         client = await connect(server.address, settings)
-        say(f"latency: {args.latency_sales} sales told their needs at once")
+        count, spread = args.latency_sales, args.latency_spread
+        playbook = default_playbook(settings)
+        say(f"latency: {count} sales told their needs within {spread:g} s")
         parts = {"worker": worker.child, "server": server.child}
         before = usage.now(parts)
-        measured = await bench_latency.measure(
-            client, default_playbook(settings), settings.task_queue, inbox, args.latency_sales
+        paced = await bench_latency.measure(
+            client, playbook, settings.task_queue, inbox, count, spread_s=spread
         )
+        say(f"latency: {count} sales told their needs at once")
+        burst = await bench_latency.measure(client, playbook, settings.task_queue, inbox, count)
         usage.add("latency", before, usage.now(parts))
     finally:
         worker.stop()
+    what = f"{bench_latency.CAUSE} sent → its {bench_latency.EMAIL} email at the SMTP server"
     figures["latency_s"] = {
-        **latency_figures(measured.seconds),
-        "what": f"{bench_latency.CAUSE} sent → its {bench_latency.EMAIL} email at the SMTP "
-        f"server, {args.latency_sales} sales at once",
-        "sales": args.latency_sales,
-        "missing": measured.missing,
-        "retried_activities": measured.retried_activities,
+        **latency_figures(paced.seconds),
+        "what": f"{what}, {count} sales driven at once, each told within {spread:g} s "
+        f"({count / spread:.1f} a second)",
+        "sales": count,
+        "spread_s": spread,
+        "missing": paced.missing,
+        "retried_activities": paced.retried_activities,
+        "burst": {
+            **latency_figures(burst.seconds),
+            "what": f"{what}, {count} sales told in the same instant",
+            "missing": burst.missing,
+            "retried_activities": burst.retried_activities,
+        },
     }
-    lat = figures["latency_s"]
-    say(f"latency: p50 {lat['p50']} s, p95 {lat['p95']} s, p99 {lat['p99']} s")
+    for name, lat in (("paced", figures["latency_s"]), ("burst", figures["latency_s"]["burst"])):
+        say(f"latency ({name}): p50 {lat['p50']} s, p95 {lat['p95']} s, p99 {lat['p99']} s")
+
+
+async def _sqlite(
+    args: argparse.Namespace, base: Settings, usage: Usage, figures: dict[str, Any]
+) -> None:
+    folder = DATA / "sqlite"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    settings = base.model_copy(update={"task_queue": "bench-sqlite"})
+    compared = bench_sqlite.settings_compared()
+    servers = [
+        bench_sqlite.FileServer(LOGS / f"temporal-{c.name}.log", folder / f"{c.name}.db", c.pragmas)
+        for c in compared
+    ]
+    workers: list[WorkerProcess] = []
+    try:
+        drivers = []
+        for one, server in zip(compared, servers, strict=True):
+            await server.start()
+            worker = WorkerProcess(
+                server.address,
+                settings,
+                LOGS / f"worker-{one.name}.log",
+                module="soak.bench_worker",
+            )
+            workers.append(worker)
+            worker.start()
+            await ready(worker, "bench worker polling")
+            client = await connect(server.address, settings)
+            throughput = Throughput(
+                client, default_playbook(settings), settings.task_queue, floor_queue("bench-sqlite")
+            )
+            await throughput.sales(one.side, min(args.batch, args.sqlite_sales))  # warm-up
+            one.side.batch_seconds.clear()
+            one.side.runs.clear()
+            drivers.append((one, throughput))
+        say(f"sqlite: {args.sqlite_sales} sales on each of {len(servers)} file-backed servers")
+        parts = {f"server_{c.name}": s.child for c, s in zip(compared, servers, strict=True)}
+        before = usage.now(parts)
+        await bench_sqlite.alternate(drivers, args.sqlite_sales, args.batch)
+        usage.add("sqlite", before, usage.now(parts))
+    finally:
+        for worker in workers:
+            worker.stop()
+        for server in servers:
+            server.stop()
+    by_name = {c.name: c for c in compared}
+    figures["sqlite"] = {
+        **{
+            c.name: {"pragmas": c.pragmas, "sales_per_s": round(c.side.per_second, 2)}
+            for c in compared
+        },
+        "chosen_vs_defaults": round(
+            by_name["chosen"].side.per_second / by_name["sqlite_defaults"].side.per_second, 2
+        ),
+        "what": f"default-playbook sales start→WON a second on a SQLite file, {args.sqlite_sales} "
+        f"on each server, {args.batch} at once, batches alternating",
+    }
+    lite = figures["sqlite"]
+    say(
+        f"sqlite: defaults {lite['sqlite_defaults']['sales_per_s']} sales/s, chosen "
+        f"{lite['chosen']['sales_per_s']} ({lite['chosen_vs_defaults']} times)"
+    )
 
 
 async def _intake(

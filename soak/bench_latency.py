@@ -1,11 +1,15 @@
-"""Latency: sales waiting in needs analysis all told their needs at once; how soon the email
-each one causes (the orientation, after the quote is priced and filed) reaches the SMTP server.
+"""Latency: sales waiting in needs analysis told their needs; how soon the email each one
+causes (the orientation, after the quote is priced and filed) reaches the SMTP server.
 
+Two ways: paced, each sale told at a moment of its own within a spread of seconds (customers
+answer when they answer: the figure a customer's action sees on a busy worker), and in a
+burst, all in the same instant (a webhook replay, an import): the last waits behind the rest.
 Runs against `worker.py` itself (real documents, real SMTP). The clock starts as each signal
 is sent and stops when the SMTP server has the whole message (its DATA ended).
 """
 
 import asyncio
+import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -48,8 +52,16 @@ async def _in_needs_analysis(client: Client, playbook: Playbook, queue: str, lea
 
 
 async def measure(
-    client: Client, playbook: Playbook, queue: str, inbox: Inbox, count: int
+    client: Client,
+    playbook: Playbook,
+    queue: str,
+    inbox: Inbox,
+    count: int,
+    *,
+    spread_s: float = 0.0,
 ) -> Latencies:
+    """`count` sales opened, then told their needs within `spread_s` seconds (0: at once);
+    the moments are drawn with a fixed seed, the same in every run."""
     tag = uuid.uuid4().hex[:6]
     workflow_ids = await bounded(
         OPENING,
@@ -59,8 +71,11 @@ async def measure(
         ),
     )
     sent_at: dict[str, float] = {}
+    draw = random.Random(count)
+    delays = {w: draw.uniform(0.0, spread_s) for w in workflow_ids}
 
     async def tell(workflow_id: str) -> bool:
+        await asyncio.sleep(delays[workflow_id])
         sent_at[workflow_id] = time.time()
         await client.get_workflow_handle(workflow_id).signal(CAUSE, NEEDS)
         return await inbox.wait_for(workflow_id, EMAIL, ARRIVAL_TIMEOUT)

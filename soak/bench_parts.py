@@ -46,12 +46,16 @@ class MemoryServer:
         assert self.child is not None
         return self.child.process.pid
 
-    async def start(self) -> float:
-        """Start it and wait until it serves the namespace; the seconds that took."""
+    def command(self) -> list[str]:
+        """`make run`'s server command, in memory and without the UI."""
         command = server_command(self.settings, temporal_binary())
         at = command.index("--db-filename")
         del command[at : at + 2]
-        self.child = start_child("Temporal dev server", [*command, "--headless"], self.log)
+        return [*command, "--headless"]
+
+    async def start(self) -> float:
+        """Start it and wait until it serves the namespace; the seconds that took."""
+        self.child = start_child("Temporal dev server", self.command(), self.log)
         return await asyncio.to_thread(wait_until_ready, self.child, self.settings, SERVER_READY)
 
     def stop(self) -> None:

@@ -86,11 +86,17 @@ def render(console: Console, figures: Mapping[str, Any]) -> None:
     main.add_row("  per sale: PDF typesetting", f"{_n(tp['pdf_s_per_sale'], 3)} s", tp["pdf"])
     main.add_row("  per sale: SMTP hand-off", f"{_n(tp['smtp_s_per_sale'], 3)} s", tp["smtp"])
     lat = figures["latency_s"]
-    main.add_row(
-        "latency_s p50 / p95 / p99",
-        f"{_n(lat['p50'])} / {_n(lat['p95'])} / {_n(lat['p99'])} s",
-        lat["what"],
-    )
+    for label, part in (("latency_s p50 / p95 / p99", lat), ("  burst", lat.get("burst"))):
+        if part:
+            percentiles = " / ".join(_n(part[p]) for p in ("p50", "p95", "p99"))
+            main.add_row(label, f"{percentiles} s", part["what"])
+    lite = figures.get("sqlite")
+    if lite:
+        main.add_row(
+            "sqlite: defaults / chosen",
+            f"{_n(lite['sqlite_defaults']['sales_per_s'])} / {_n(lite['chosen']['sales_per_s'])}",
+            f"{lite['what']}; chosen: {', '.join(lite['chosen']['pragmas'])}",
+        )
     cap = figures["capacity"]
     main.add_row("capacity.open_sales", _n(cap["open_sales"]), cap["what"])
     main.add_row("capacity.worker_rss_mb", _n(cap["worker_rss_mb"], 0), cap["worker"])

@@ -145,6 +145,10 @@ class Throughput:
             await self._batch(floor, self.bare, size)
         return sales, floor
 
+    async def sales(self, side: Side, size: int) -> None:
+        """One batch of `size` sales, counted on `side`."""
+        await self._batch(side, self.sale, size)
+
     async def _batch(self, side: Side, one: Callable[[], Awaitable[Followed]], size: int) -> None:
         began = time.perf_counter()
         runs = await asyncio.wait_for(asyncio.gather(*(one() for _ in range(size))), BATCH_TIMEOUT)

@@ -122,8 +122,11 @@ async def test_quote_is_filed_as_html_and_pdf(
     folder = documents_dir.resolve() / "sale-acme-anna"
     assert quote.html_path == str(folder / "Q-2026-acme-anna-v1.html")
     assert quote.pdf_path == str(folder / "Q-2026-acme-anna-v1.pdf")
+    # The PDF is typeset by the email that first sends it, not on the way to the next email.
+    assert not Path(quote.pdf_path).exists()
     html = unescape(Path(quote.html_path).read_text(encoding="utf-8"))
     text = pdf_text(quote.pdf_path)
+    assert Path(quote.pdf_path).read_bytes().startswith(b"%PDF-")  # filed once typeset
     for document in (html, text):
         assert "Quote Q-2026-acme-anna-v1" in document
         assert "EUR 7,110.85" in document

@@ -6,6 +6,7 @@ order) and, where the order on the page matters, as laid out left to right.
 """
 
 import asyncio
+import io
 import logging
 import re
 import unicodedata
@@ -18,8 +19,10 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, PdfObject, StreamObject
 from temporalio.testing import ActivityEnvironment
 
+from activities.document_store import LocalDocuments
 from activities.documents import DocumentActivities
 from activities.pdf import MISSING_GLYPH, html_to_pdf
+from activities.typesetting import document_bytes
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure, load_playbook
 from sales.quote import Quote
@@ -82,15 +85,20 @@ async def quote_for(documents: DocumentActivities, playbook: Playbook, lead: Lea
     return quote
 
 
+def pdf(path: str) -> PdfReader:
+    """The PDF at `path`, typeset as the email that first sends it typesets it."""
+    return PdfReader(io.BytesIO(document_bytes(LocalDocuments(Path(path).parent), path)))
+
+
 def reading(path: str) -> str:
     """The PDF's text in reading order, runs of whitespace made single spaces."""
-    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    text = " ".join(page.extract_text() for page in pdf(path).pages)
     return re.sub(r"\s+", " ", text)
 
 
 def laid_out(path: str) -> str:
     """The PDF's text as it stands on the page, each line from left to right."""
-    pages = PdfReader(path).pages
+    pages = pdf(path).pages
     text = " ".join(page.extract_text(extraction_mode="layout") for page in pages)
     return re.sub(r"\s+", " ", text)
 
@@ -106,7 +114,7 @@ def resolved(value: object, kind: type[T]) -> T:
 def fonts(path: str) -> list[DictionaryObject]:
     """The fonts the pages use."""
     found: list[DictionaryObject] = []
-    for page in PdfReader(path).pages:
+    for page in pdf(path).pages:
         in_use = resolved(resolved(page["/Resources"], DictionaryObject)["/Font"], DictionaryObject)
         found += [resolved(font, DictionaryObject) for font in in_use.values()]
     return found

@@ -1,12 +1,12 @@
 """A worker killed with SIGKILL between a signal and the email that signal causes, then
 restarted: the email arrives once, under the Message-ID of its sale and step.
 
-`proposal_accepted` makes the sale render the contract (`prepare_contract`) and email it
-(`send_email`). The worker dies at one of three moments:
+`proposal_accepted` makes the sale file the contract (`prepare_contract`) and email it
+(`send_email`, which typesets its PDF first). The worker dies at one of three moments:
 
 - right after the signal: the worker is frozen (SIGSTOP) before the signal is sent and killed
   once the server has it, so it cannot have acted on it;
-- while its contract PDF renders (a worker whose render blocks, `render_held_worker.py`);
+- while its contract PDF is typeset (a worker whose typesetting blocks, `render_held_worker.py`);
 - mid-send: the SMTP server holds the contract's DATA, the worker dies before the 250, and the
   server then keeps the message; the retry sends it again under the same Message-ID and the
   mailbox (`make run`'s, one copy per Message-ID) keeps one.
@@ -167,8 +167,8 @@ async def test_killed_mid_send_the_email_is_sent_again_under_its_message_id_and_
 async def test_killed_mid_render_the_email_goes_out_once_as_soon_as_another_worker_runs(
     env: WorkflowEnvironment, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    # The document activities heartbeat: the dead worker's attempt is given up in seconds
-    # (it used to wait out the two-minute start-to-close timeout; the test's limit is 90 s).
+    # The email activity heartbeats while it typesets: the dead worker's attempt is given up in
+    # seconds (not the two-minute start-to-close timeout; the test's limit is 90 s).
     killed = await kill_after_acceptance(env, settings, tmp_path, request, MID_RENDER)
 
     assert killed.contract.message_id == killed.expected_id
