@@ -1,7 +1,7 @@
 """`make bench`: what a sale costs on this stack, measured before anything is optimised.
 
     python -m soak.bench [--sales 200] [--batch 20] [--latency-sales 100] [--latency-spread 30]
-                         [--sqlite-sales 60] [--open-sales 1000] [--rows 10000]
+                         [--sqlite-sales 40] [--open-sales 1000] [--rows 10000]
                          [--started-rows 500] [--out .data/bench/latest.json]
 
 Starts its own parts (an in-memory dev server, aiosmtpd in this process, the workers as
@@ -83,8 +83,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add(
         "--sqlite-sales",
         type=int,
-        default=60,
-        help="sqlite: sales on each file-backed server (60)",
+        default=40,
+        help="sqlite: sales on each file-backed server (40)",
     )
     add("--rows", type=int, default=10_000, help="intake: rows of the dry-run import (10000)")
     add("--started-rows", type=int, default=500, help="intake: rows of the real import (500)")

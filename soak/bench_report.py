@@ -92,9 +92,10 @@ def render(console: Console, figures: Mapping[str, Any]) -> None:
             main.add_row(label, f"{percentiles} s", part["what"])
     lite = figures.get("sqlite")
     if lite:
+        sides = ("sqlite_defaults", "chosen", "no_sync")
         main.add_row(
-            "sqlite: defaults / chosen",
-            f"{_n(lite['sqlite_defaults']['sales_per_s'])} / {_n(lite['chosen']['sales_per_s'])}",
+            "sqlite: defaults / chosen / no sync",
+            " / ".join(_n(lite[side]["sales_per_s"]) for side in sides),
             f"{lite['what']}; chosen: {', '.join(lite['chosen']['pragmas'])}",
         )
     cap = figures["capacity"]
