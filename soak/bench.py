@@ -2,7 +2,7 @@
 
     python -m soak.bench [--sales 200] [--batch 20] [--latency-sales 100] [--latency-spread 30]
                          [--sqlite-sales 40] [--open-sales 1000] [--rows 10000]
-                         [--started-rows 500] [--out .data/bench/latest.json]
+                         [--started-rows 500] [--only PART] [--out .data/bench/latest.json]
 
 Starts its own parts (an in-memory dev server, aiosmtpd in this process, the workers as
 processes of their own; logs under `.data/bench/logs/`) and stops them, then prints a table
@@ -59,6 +59,7 @@ DATA = ROOT / ".data" / "bench"
 LOGS = DATA / "logs"
 OUT = DATA / "latest.json"
 WORKER_READY = 90.0
+PARTS = ("throughput", "latency", "intake", "sqlite", "capacity", "cost")
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
 
@@ -88,6 +89,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     add("--rows", type=int, default=10_000, help="intake: rows of the dry-run import (10000)")
     add("--started-rows", type=int, default=500, help="intake: rows of the real import (500)")
+    add(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run this part alone (repeatable); the JSON then holds its figures only",
+    )
     add("--out", type=Path, default=OUT, help=f"the JSON written ({OUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
     sizes_ = [args.sales, args.batch, args.latency_sales, args.open_sales, args.rows]
@@ -143,18 +150,27 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
     }
+    figures["workers"] = {}
+    only = set(args.only or PARTS)
     try:
-        server = MemoryServer(LOGS / "temporal.log")
-        say(f"dev server in memory ready in {await server.start():.1f} s at {server.address}")
-        try:
-            await _throughput(args, server, base, usage, figures)
-            await _latency(args, server, base, inbox, usage, figures)
-            await _intake(args, server, usage, figures)
-        finally:
-            server.stop()
-        await _sqlite(args, base, usage, figures)
-        await _capacity(args, base, inbox, usage, figures)
-        await _cost(base, usage, figures)
+        if only & {"throughput", "latency", "intake"}:
+            server = MemoryServer(LOGS / "temporal.log")
+            say(f"dev server in memory ready in {await server.start():.1f} s at {server.address}")
+            try:
+                if "throughput" in only:
+                    await _throughput(args, server, base, usage, figures)
+                if "latency" in only:
+                    await _latency(args, server, base, inbox, usage, figures)
+                if "intake" in only:
+                    await _intake(args, server, usage, figures)
+            finally:
+                server.stop()
+        if "sqlite" in only:
+            await _sqlite(args, base, usage, figures)
+        if "capacity" in only:
+            await _capacity(args, base, inbox, usage, figures)
+        if "cost" in only:
+            await _cost(base, usage, figures)
     finally:
         smtp.stop()
     figures["cpu_s"] = usage.parts
@@ -176,7 +192,7 @@ async def _throughput(
     )
     worker.start()
     try:
-        figures["workers"] = {"throughput": await ready(worker, "bench worker polling")}
+        figures["workers"]["throughput"] = await ready(worker, "bench worker polling")
         client = await connect(server.address, settings)
         playbook = default_playbook(settings)
         throughput = Throughput(client, playbook, settings.task_queue, floor_queue("bench-sales"))
@@ -431,7 +447,10 @@ def main() -> int:
         console.print("interrupted; every part stopped")
         return 130
     write(args.out, figures)
-    render(console, figures)
+    if args.only:
+        console.print_json(data={k: v for k, v in figures.items() if k != "options"})
+    else:
+        render(console, figures)
     console.print(f"written: {args.out}")
     return 0
 
