@@ -60,7 +60,7 @@ class Compared:
 def settings_compared() -> list[Compared]:
     """SQLite's own settings (a rollback journal, a sync at every commit), `make run`'s, and
     the write-ahead log with no sync at all (faster still, not chosen: a power loss or an OS
-    crash can corrupt the file, README "Durability of the embedded server")."""
+    crash can corrupt the file, README "The embedded server's SQLite")."""
     return [
         Compared("sqlite_defaults", []),
         Compared("chosen", chosen_pragmas()),

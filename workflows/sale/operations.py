@@ -11,9 +11,9 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.playbooks import PLAYBOOK_NOT_HERE
     from sales.events import RetryRequested
 
+from workflows.playbook_delivery import playbook_not_here
 from workflows.sale.events import SaleEnded
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Operations:
                 sale.attended()
                 raise
             except (ActivityError, NeedsAttention) as err:
-                if _playbook_not_here(err) and not sale.whole_playbook:
+                if playbook_not_here(err) and not sale.whole_playbook:
                     sale.whole_playbook = True  # the worker lacked it: sent whole from now on
                     continue
                 await self._await_fix(what, _problem(err))
@@ -72,11 +72,6 @@ class Operations:
         if retry is not None:
             sale.events.applied(retry)
             sale.retried(retry.event)
-
-
-def _playbook_not_here(err: BaseException) -> bool:
-    cause = err.cause if isinstance(err, ActivityError) else None
-    return isinstance(cause, ApplicationError) and cause.type == PLAYBOOK_NOT_HERE
 
 
 def _problem(err: BaseException) -> str:

@@ -10,7 +10,10 @@ with workflow.unsafe.imports_passed_through():
     from sales.playbook import Playbook
     from sales.requests import EmailRequest
 
+from temporalio.exceptions import ActivityError
+
 from workflows.emailing import Suppressed, Undeliverable, send_email
+from workflows.playbook_delivery import PlaybookDelivery
 
 
 class AccountMail:
@@ -20,6 +23,7 @@ class AccountMail:
         self._state = state
         self._playbook = playbook
         self._process_version = process_version
+        self._delivery = PlaybookDelivery(playbook)
 
     @property
     def team(self) -> tuple[str, str]:
@@ -47,15 +51,22 @@ class AccountMail:
             template=self._playbook.email_template(template),
             to=to,
             lead=state.lead,
-            playbook=self._playbook,
+            playbook=self._delivery.for_activity(),
             context={**self._common(), **context},
         )
-        try:
-            record = await send_email(request, process_version=self._process_version)
-        except (Undeliverable, Suppressed) as refused:
-            # A customer who opted out still has an account: the email is just not sent.
-            state.undelivered.append(f"{step}: {refused}")
-            return False
+        while True:
+            try:
+                record = await send_email(request, process_version=self._process_version)
+            except (Undeliverable, Suppressed) as refused:
+                # A customer who opted out still has an account: the email is just not sent.
+                state.undelivered.append(f"{step}: {refused}")
+                return False
+            except ActivityError as err:
+                if not self._delivery.sent_whole_after(err):
+                    raise
+                request = request.model_copy(update={"playbook": self._delivery.for_activity()})
+                continue
+            break
         state.emails.append(record)
         return True
 
