@@ -28,8 +28,8 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / ".data"
     documents_dir: Path = ROOT / ".data" / "documents"
     mail_dir: Path = ROOT / ".data" / "mail"
-    # Documents filed in an S3-compatible bucket instead of `documents_dir` (README
-    # "Documents"), so that workers on several hosts read each other's quotes and contracts.
+    # Documents filed in an S3-compatible bucket instead of `documents_dir` (README "Where
+    # documents are kept"), so that workers on several hosts read each other's quotes and contracts.
     # Credentials: these two, or the AWS SDK's own (`AWS_ACCESS_KEY_ID`, a profile, a role).
     documents_bucket: str | None = None
     documents_prefix: str = "documents"

@@ -1,7 +1,8 @@
 """Where documents are filed: the local documents folder (the default) or an S3-compatible bucket.
 
 A sale's state names each document by reference: a file path, or `s3://bucket/key` when the
-bucket is set, so every worker on every host reads the same document (README "Documents").
+bucket is set, so every worker on every host reads the same document (README "Where
+documents are kept").
 Any store reads (and typesets beside) a local path, so sales begun on the folder go on after a
 move to a bucket.
 """

@@ -89,6 +89,20 @@ def file_for_typesetting(
     return pdf
 
 
+def typeset_from_source(
+    store: DocumentStore, reference: str, typeset: Typeset = html_to_pdf
+) -> bytes:
+    """The PDF at `reference` typeset from what its filing left beside it, not filed.
+
+    DocumentMissing when that is not filed either.
+    """
+    try:
+        source = json.loads(store.get(reference + SOURCE_SUFFIX))
+    except DocumentMissing as err:
+        raise DocumentMissing("nothing is filed there") from err
+    return typeset(source["body"], source["title"], source["author"])
+
+
 def document_bytes(store: DocumentStore, reference: str, typeset: Typeset = html_to_pdf) -> bytes:
     """The document at `reference`; a PDF not typeset yet is typeset and filed first.
 
@@ -98,10 +112,6 @@ def document_bytes(store: DocumentStore, reference: str, typeset: Typeset = html
         return store.get(reference)
     except DocumentMissing:
         pass
-    try:
-        source = json.loads(store.get(reference + SOURCE_SUFFIX))
-    except DocumentMissing as err:
-        raise DocumentMissing("nothing is filed there") from err
-    pdf = typeset(source["body"], source["title"], source["author"])
+    pdf = typeset_from_source(store, reference, typeset)
     store.put(reference, pdf)
     return pdf

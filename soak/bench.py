@@ -51,7 +51,7 @@ from simulation.actions import total
 from soak import bench_capacity, bench_costs, bench_intake, bench_latency, bench_sqlite
 from soak.bench_parts import MemoryServer, Usage, machine, stderr_to
 from soak.bench_report import latency_figures, ratio, render, write
-from soak.bench_throughput import Throughput, sizes
+from soak.bench_throughput import Side, Throughput, sizes
 from soak.bench_worker import floor_queue
 from soak.stack import Inbox, SmtpServer
 
@@ -325,9 +325,7 @@ async def _sqlite(
             throughput = Throughput(
                 client, default_playbook(settings), settings.task_queue, floor_queue("bench-sqlite")
             )
-            await throughput.sales(one.side, min(args.batch, args.sqlite_sales))  # warm-up
-            one.side.batch_seconds.clear()
-            one.side.runs.clear()
+            await throughput.sales(Side("warm-up"), min(args.batch, args.sqlite_sales))
             drivers.append((one, throughput))
         say(f"sqlite: {args.sqlite_sales} sales on each of {len(servers)} file-backed servers")
         parts = {f"server_{c.name}": s.child for c, s in zip(compared, servers, strict=True)}

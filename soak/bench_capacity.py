@@ -87,8 +87,8 @@ async def measure(
             (partial(handle.signal, "lead_qualified", QUALIFIED) for handle in handles),
         )
     )
-    emails = asyncio.create_task(_all_arrived(inbox, workflow_ids, "intro", step_timeout(count)))
     limit = step_timeout(count)
+    emails = asyncio.create_task(_all_arrived(inbox, workflow_ids, "intro", limit))
     deadline = began + limit
     while (await client.count_workflows(moved)).count < count:
         if time.perf_counter() > deadline:

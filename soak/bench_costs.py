@@ -11,7 +11,6 @@ difference of the medians.
 """
 
 import asyncio
-import json
 import statistics
 import time
 import uuid
@@ -29,8 +28,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.document_store import DocumentStore, document_store
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities
-from activities.pdf import html_to_pdf
-from activities.typesetting import SOURCE_SUFFIX, document_bytes
+from activities.typesetting import document_bytes, typeset_from_source
 from sales.playbook import load_playbook
 from sales.requests import ContractRequest, EmailRequest, QuoteRequest
 from sales.stages import SalesStage
@@ -138,14 +136,9 @@ async def _inputs(
     return found
 
 
-def _typeset(store: DocumentStore, pdf: str) -> bytes:
-    """Typesetting alone, as the email that first sends the PDF does it."""
-    source = json.loads(store.get(pdf + SOURCE_SUFFIX))
-    return html_to_pdf(source["body"], title=source["title"], author=source["author"])
-
-
 async def _typeset_in_thread(store: DocumentStore, pdf: str, _run: int) -> bytes:
-    return await asyncio.to_thread(_typeset, store, pdf)
+    """Typesetting alone, as the email that first sends the PDF does it (not filed)."""
+    return await asyncio.to_thread(typeset_from_source, store, pdf)
 
 
 async def apart(

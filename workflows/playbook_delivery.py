@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import PlaybookRef
 
 
-def playbook_not_here(err: BaseException) -> bool:
+def _playbook_not_here(err: BaseException) -> bool:
     """Whether an activity failed because its worker could not find the playbook's version."""
     cause = err.cause if isinstance(err, ActivityError) else None
     return isinstance(cause, ApplicationError) and cause.type == PLAYBOOK_NOT_HERE
@@ -32,7 +32,7 @@ class PlaybookDelivery:
     def sent_whole_after(self, err: BaseException) -> bool:
         """Whether `err` was a worker lacking the reference's playbook: then it is sent whole
         from now on and the caller tries again."""
-        if self.whole or not playbook_not_here(err):
+        if self.whole or not _playbook_not_here(err):
             return False
         self.whole = True
         return True

@@ -13,7 +13,6 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from sales.events import RetryRequested
 
-from workflows.playbook_delivery import playbook_not_here
 from workflows.sale.events import SaleEnded
 
 if TYPE_CHECKING:
@@ -55,9 +54,8 @@ class Operations:
                 sale.attended()
                 raise
             except (ActivityError, NeedsAttention) as err:
-                if playbook_not_here(err) and not sale.whole_playbook:
-                    sale.whole_playbook = True  # the worker lacked it: sent whole from now on
-                    continue
+                if sale.playbook_delivery.sent_whole_after(err):
+                    continue  # the worker lacked it: sent whole from now on
                 await self._await_fix(what, _problem(err))
                 continue
             sale.attended()

@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.suppression import Suppress, SuppressionSource
 
 from workflows.alarm import Alarm
+from workflows.playbook_delivery import PlaybookDelivery
 from workflows.sale.api import SaleInput
 from workflows.sale.events import Events, SaleEnded
 from workflows.sale.legacy import snapshot_of
@@ -89,8 +90,7 @@ class Sale:
         self.visibility = Visibility(self.state, self.process_version)
         self.lean = self.process_version is not None and self.process_version >= LEAN
         # Process version 5: activities get the playbook by version, unless a worker lacked it.
-        self.whole_playbook = not self.lean
-        self._playbook_ref = PlaybookRef(name=input.playbook.name, version=input.playbook.version)
+        self.playbook_delivery = PlaybookDelivery(input.playbook, whole=not self.lean)
         self.events = Events(
             self.state,
             self.steps,
@@ -189,7 +189,7 @@ class Sale:
         """The playbook as an activity gets it: by version from process version 5 (the worker
         finds it in its folder or among those it was sent whole), whole once a worker did not
         have it (`activities.playbooks.PlaybookStore`)."""
-        return self.playbook if self.whole_playbook else self._playbook_ref
+        return self.playbook_delivery.for_activity()
 
     def with_playbook(self, request: R) -> R:
         """`request` with the playbook as `playbook_for_activity` says, at each try."""
