@@ -8,6 +8,7 @@ the bare body (`pdf=True`), written only with the tags fpdf2's `write_html` supp
 """
 
 import asyncio
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -15,20 +16,22 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.document_store import document_store
+from activities.document_store import DocumentMissing, document_store
 from activities.heartbeat import heartbeating
 from activities.playbooks import store_for
 from activities.rendering import make_environment, render
 from activities.typesetting import file_for_typesetting
 from sales.catalog import Catalog, CatalogError, load_catalog
+from sales.lead import Lead
 from sales.money import minor_units
-from sales.playbook import PurchasingProcedure, RoundingPolicy
+from sales.playbook import Playbook, PurchasingProcedure, RoundingPolicy
 from sales.pricing import priced_quote
 from sales.quote import Quote
 from sales.requests import (
     BidDocument,
     BidRequest,
     ContractDocument,
+    ContractDraft,
     ContractRequest,
     QuoteRequest,
 )
@@ -57,16 +60,118 @@ def contract_number(lead_id: str, year: int, version: int) -> str:
     return f"C-{year}-{lead_id}-v{version}"
 
 
-class DocumentActivities:
-    """Prices quotes from the catalog and files quotes, proposals and contracts as HTML and PDF."""
+class Filing:
+    """Renders documents from their templates and files them in the document store: shared by
+    the document activities and (from process version 6) the emails that carry a contract."""
 
     def __init__(self, settings: Settings, *, typeset: bool = True) -> None:
         """`typeset=False` files the HTML alone, with no PDF (the playbook simulation, where
         typesetting was most of the CPU a simulated sale took); both templates still render."""
-        self._settings = settings
         self._typeset = typeset
-        self._store = document_store(settings)
+        self.store = document_store(settings)
         self._env = make_environment(settings.templates_dir)
+
+    def folder(self, workflow_id: str) -> str:
+        if not _SAFE_NAME.match(workflow_id) or ".." in workflow_id:
+            raise ApplicationError(
+                f"workflow id {workflow_id!r} cannot name a documents folder",
+                type="InvalidRequest",
+                non_retryable=True,
+            )
+        return workflow_id
+
+    def _file(
+        self, folder: str, number: str, template: list[str], context: dict[str, Any], author: str
+    ) -> tuple[str, str]:
+        """The HTML filed, and where the PDF will be once an email typesets it
+        (activities/typesetting.py); "" with `typeset=False`."""
+        html = render(self._env, template, {**context, "pdf": False})
+        body = render(self._env, template, {**context, "pdf": True})
+        html_path = self.store.reference(folder, f"{number}.html")
+        self.store.put(html_path, html.encode("utf-8"))
+        if not self._typeset:
+            return html_path, ""
+        pdf_path = self.store.reference(folder, f"{number}.pdf")
+        return html_path, file_for_typesetting(
+            self.store, pdf_path, body, title=number, author=author
+        )
+
+    async def filed(
+        self, folder: str, number: str, template: list[str], context: dict[str, Any], author: str
+    ) -> tuple[str, str]:
+        """`_file` off the event loop, heartbeating: a worker killed mid-render is noticed in
+        seconds and another renders it, instead of after the two-minute timeout."""
+        async with heartbeating():
+            return await asyncio.to_thread(self._file, folder, number, template, context, author)
+
+    def file_quote(self, folder: str, quote: Quote) -> Quote:
+        """The quote itself filed as JSON beside its HTML, for emails and contracts to read by
+        reference (`Quote.data_path`)."""
+        data_path = self.store.reference(folder, f"{quote.number}.json")
+        filed = quote.model_copy(update={"data_path": data_path})
+        self.store.put(data_path, filed.model_dump_json().encode("utf-8"))
+        return filed
+
+    def read_json(self, reference: str) -> Any:
+        """A JSON document filed earlier (a quote); missing, it is retried: the worker may not
+        see the store another filed it in yet."""
+        try:
+            return json.loads(self.store.get(reference))
+        except (DocumentMissing, OSError, ValueError) as err:
+            raise ApplicationError(
+                f"document {reference} cannot be read: {err}", type="DocumentMissing"
+            ) from err
+
+    def quote_of(self, draft: ContractDraft) -> Quote:
+        if draft.quote is not None:
+            return draft.quote
+        if draft.quote_file is None:
+            raise ApplicationError(
+                "a contract needs its quote, inline or by reference",
+                type="InvalidRequest",
+                non_retryable=True,
+            )
+        return Quote.model_validate(self.read_json(draft.quote_file))
+
+    async def contract(self, request: ContractRequest) -> ContractDocument:
+        """Render contract `request.version` for the accepted quote with the playbook's terms,
+        as HTML and what its PDF needs."""
+        playbook = request.book
+        folder = self.folder(request.workflow_id)
+        quote = await asyncio.to_thread(self.quote_of, request)
+        number = contract_number(request.lead.lead_id, request.issued_on.year, request.version)
+        context = {
+            "contract": {
+                "number": number,
+                "version": request.version,
+                "issued_on": request.issued_on,
+                "signature_due": request.signature_due,
+                "for_review": request.for_review,
+            },
+            "amendments": request.amendments,
+            "po_number": request.po_number,
+            **_terms_context(playbook, request.lead, request.workflow_id, quote),
+        }
+        html_path, pdf_path = await self.filed(
+            folder,
+            number,
+            playbook.template_candidates("documents/contract.html.j2"),
+            context,
+            playbook.seller.company,
+        )
+        activity.logger.info("filed %s at %s", number, html_path)
+        return ContractDocument(
+            number=number, version=request.version, html_path=html_path, pdf_path=pdf_path
+        )
+
+
+class DocumentActivities:
+    """Prices quotes from the catalog and files quotes, proposals and contracts as HTML and PDF."""
+
+    def __init__(self, settings: Settings, *, typeset: bool = True) -> None:
+        """`typeset=False`: see `Filing`."""
+        self._settings = settings
+        self._filing = Filing(settings, typeset=typeset)
         self._catalog: Catalog | None = None
         self._catalog_read: float | None = None
 
@@ -84,45 +189,12 @@ class DocumentActivities:
                 raise ApplicationError(str(err), type="CatalogError", non_retryable=True) from err
         return self._catalog
 
-    def _folder(self, workflow_id: str) -> str:
-        if not _SAFE_NAME.match(workflow_id) or ".." in workflow_id:
-            raise ApplicationError(
-                f"workflow id {workflow_id!r} cannot name a documents folder",
-                type="InvalidRequest",
-                non_retryable=True,
-            )
-        return workflow_id
-
-    def _file(
-        self, folder: str, number: str, template: list[str], context: dict[str, Any], author: str
-    ) -> tuple[str, str]:
-        """The HTML filed, and where the PDF will be once an email typesets it
-        (activities/typesetting.py); "" with `typeset=False`."""
-        html = render(self._env, template, {**context, "pdf": False})
-        body = render(self._env, template, {**context, "pdf": True})
-        html_path = self._store.reference(folder, f"{number}.html")
-        self._store.put(html_path, html.encode("utf-8"))
-        if not self._typeset:
-            return html_path, ""
-        pdf_path = self._store.reference(folder, f"{number}.pdf")
-        return html_path, file_for_typesetting(
-            self._store, pdf_path, body, title=number, author=author
-        )
-
-    async def _filed(
-        self, folder: str, number: str, template: list[str], context: dict[str, Any], author: str
-    ) -> tuple[str, str]:
-        """`_file` off the event loop, heartbeating: a worker killed mid-render is noticed in
-        seconds and another renders it, instead of after the two-minute timeout."""
-        async with heartbeating():
-            return await asyncio.to_thread(self._file, folder, number, template, context, author)
-
     @activity.defn
     async def prepare_quote(self, request: QuoteRequest) -> Quote:
         """Price the items, render a one-page quote or a formal proposal, file HTML and PDF."""
         request = store_for(self._settings.playbooks_dir).complete(request)
         playbook = request.book
-        folder = self._folder(request.workflow_id)
+        folder = self._filing.folder(request.workflow_id)
         catalog = await asyncio.to_thread(self._load_catalog)
         try:
             quote = priced_quote(request, catalog)
@@ -143,48 +215,18 @@ class DocumentActivities:
         template = playbook.template_candidates(
             f"documents/{'proposal' if formal else 'quote'}.html.j2"
         )
-        html_path, pdf_path = await self._filed(
+        html_path, pdf_path = await self._filing.filed(
             folder, quote.number, template, context, playbook.seller.company
         )
         activity.logger.info("filed %s at %s", quote.number, html_path)
-        return quote.model_copy(update={"html_path": html_path, "pdf_path": pdf_path})
+        filed = quote.model_copy(update={"html_path": html_path, "pdf_path": pdf_path})
+        return await asyncio.to_thread(self._filing.file_quote, folder, filed)
 
     @activity.defn
     async def prepare_contract(self, request: ContractRequest) -> ContractDocument:
         """Render the contract for an accepted quote with the playbook's terms, as HTML and PDF."""
         request = store_for(self._settings.playbooks_dir).complete(request)
-        playbook = request.book
-        folder = self._folder(request.workflow_id)
-        number = contract_number(request.lead.lead_id, request.issued_on.year, request.version)
-        context = {
-            "contract": {
-                "number": number,
-                "version": request.version,
-                "issued_on": request.issued_on,
-                "signature_due": request.signature_due,
-                "for_review": request.for_review,
-            },
-            "amendments": request.amendments,
-            "quote": request.quote,
-            "po_number": request.po_number,
-            "terms": playbook.contract,
-            "lead": request.lead,
-            "seller": playbook.seller,
-            "playbook": playbook,
-            "workflow_id": request.workflow_id,
-            "rounding": rounding_statement(request.quote.currency, request.quote.rounding),
-        }
-        html_path, pdf_path = await self._filed(
-            folder,
-            number,
-            playbook.template_candidates("documents/contract.html.j2"),
-            context,
-            playbook.seller.company,
-        )
-        activity.logger.info("filed %s at %s", number, html_path)
-        return ContractDocument(
-            number=number, version=request.version, html_path=html_path, pdf_path=pdf_path
-        )
+        return await self._filing.contract(request)
 
     @activity.defn
     async def prepare_bid(self, request: BidRequest) -> BidDocument:
@@ -195,18 +237,12 @@ class DocumentActivities:
         number = bid_number(quote.number)
         context = {
             "bid": {"number": number, "issued_on": request.issued_on},
-            "quote": quote,
             "reference": request.tender_reference,
             "deadline": request.submission_deadline,
-            "terms": playbook.contract,
-            "lead": request.lead,
-            "seller": playbook.seller,
-            "playbook": playbook,
-            "workflow_id": request.workflow_id,
-            "rounding": rounding_statement(quote.currency, quote.rounding),
+            **_terms_context(playbook, request.lead, request.workflow_id, quote),
         }
-        html_path, pdf_path = await self._filed(
-            self._folder(request.workflow_id),
+        html_path, pdf_path = await self._filing.filed(
+            self._filing.folder(request.workflow_id),
             number,
             playbook.template_candidates("documents/tender_bid.html.j2"),
             context,
@@ -214,6 +250,21 @@ class DocumentActivities:
         )
         activity.logger.info("filed %s at %s", number, html_path)
         return BidDocument(number=number, html_path=html_path, pdf_path=pdf_path)
+
+
+def _terms_context(
+    playbook: Playbook, lead: Lead, workflow_id: str, quote: Quote
+) -> dict[str, Any]:
+    """What a contract and a bid are both written from: the quote under the playbook's terms."""
+    return {
+        "quote": quote,
+        "terms": playbook.contract,
+        "lead": lead,
+        "seller": playbook.seller,
+        "playbook": playbook,
+        "workflow_id": workflow_id,
+        "rounding": rounding_statement(quote.currency, quote.rounding),
+    }
 
 
 def bid_number(quote_number: str) -> str:

@@ -14,6 +14,7 @@ import asyncio
 import mimetypes
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -25,7 +26,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.deliveries import Deliveries
-from activities.document_store import DocumentMissing, DocumentStore, document_store, name_of
+from activities.document_store import DocumentMissing, DocumentStore, name_of
+from activities.documents import Filing
 from activities.heartbeat import heartbeating
 from activities.last_look import WITHDRAWN, Withdrawn
 from activities.playbooks import store_for
@@ -34,7 +36,7 @@ from activities.smtp import deliver
 from activities.typesetting import Typesetter, document_bytes
 from privacy.redaction import redact
 from sales.lead import normalise_email
-from sales.requests import EmailReceipt, EmailRequest
+from sales.requests import ContractDocument, ContractRequest, EmailReceipt, EmailRequest
 from sales.suppression import SuppressionStatus
 from sales.text import single_line
 from sales.unsubscribe import unsubscribe_mailto, unsubscribe_token
@@ -79,7 +81,10 @@ class EmailActivities:
         settings: Settings,
         suppression: SuppressionLookup | None = None,
         withdrawn: Withdrawn | None = None,
+        *,
+        typeset: bool = True,
     ) -> None:
+        """`typeset=False`: a contract the email files gets no PDF (see `Filing`)."""
         self._settings = settings
         self._withdrawn = withdrawn
         self._env = make_environment(settings.templates_dir)
@@ -89,7 +94,8 @@ class EmailActivities:
         # With the codec on, the log says which sale and step, not to whom.
         self._shown: Callable[[str], str] = redact if settings.codec_on else str
         self._deliveries = Deliveries()
-        self._documents = document_store(settings)
+        self._filing = Filing(settings, typeset=typeset)
+        self._documents = self._filing.store
         self._typeset = Typesetter(settings.worker_typesetting_processes)
 
     @activity.defn
@@ -103,16 +109,21 @@ class EmailActivities:
                 type="TemplateError",
             )
         async with heartbeating():
-            subject, text, html = await asyncio.to_thread(self._render, request)
+            carried = await self._carried(request)
+            subject, text, html = await asyncio.to_thread(self._render, request, carried.context)
             message = self._message(request, to, subject, text, html)
             mid = str(message["Message-ID"])
             receipt = EmailReceipt(
-                to=to, subject=subject, message_id=mid, sent_at=datetime.now(UTC)
+                to=to,
+                subject=subject,
+                message_id=mid,
+                sent_at=datetime.now(UTC),
+                contract=carried.contract,
             )
             if _delivered_before(mid) or mid in self._deliveries:
                 activity.logger.info("%s (%s) was delivered before", request.step, mid)
                 return receipt
-            for reference in request.attachments:
+            for reference in carried.attachments:
                 await _attach(message, self._documents, self._typeset, reference)
             await self._refuse_if_suppressed(request, to)
             sent = await self._deliveries.once(
@@ -157,9 +168,35 @@ class EmailActivities:
             "mailto": unsubscribe_mailto(request.workflow_id, request.book.mail_domain),
         }
 
-    def _render(self, request: EmailRequest) -> tuple[str, str, str]:
+    async def _carried(self, request: EmailRequest) -> "Carried":
+        """The email's context with what it reads by reference, and the contract it renders
+        and files first (process version 6), attached: filed again at a retry, the same."""
+        context = dict(request.context)
+        for key, reference in request.context_files.items():
+            context[key] = await asyncio.to_thread(self._filing.read_json, reference)
+        draft = request.contract
+        if draft is None:
+            return Carried(context, list(request.attachments), None)
+        quote = await asyncio.to_thread(self._filing.quote_of, draft)
+        contract = await self._filing.contract(
+            ContractRequest.model_validate(
+                {
+                    **draft.model_dump(exclude={"quote"}),
+                    "quote": quote,
+                    "workflow_id": request.workflow_id,
+                    "lead": request.lead,
+                    "playbook": request.book,
+                }
+            )
+        )
+        context.setdefault("quote", quote.model_dump(mode="json"))
+        context["contract"] = contract.model_dump(mode="json")
+        attachments = [*request.attachments, *([contract.pdf_path] if contract.pdf_path else [])]
+        return Carried(context, attachments, contract)
+
+    def _render(self, request: EmailRequest, carried: dict[str, Any]) -> tuple[str, str, str]:
         context: dict[str, Any] = {
-            **request.context,
+            **carried,
             "lead": request.lead,
             "seller": request.book.seller,
             "playbook": request.book,
@@ -199,6 +236,15 @@ class EmailActivities:
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What an email is written from besides its request's context, and what it attaches."""
+
+    context: dict[str, Any]
+    attachments: list[str]
+    contract: ContractDocument | None
 
 
 async def _attach(

@@ -190,6 +190,9 @@ class Quote(BaseModel):
     notes: str | None = None
     html_path: str = ""
     pdf_path: str = ""
+    # The quote itself as filed beside its HTML (JSON), which emails and the contract read by
+    # reference from process version 6 instead of carrying it in their inputs.
+    data_path: str = ""
 
 
 def quote_number(lead_id: str, issued_on: date, version: int) -> str:

@@ -96,6 +96,42 @@ class BidDocument(BaseModel):
     pdf_path: str = ""
 
 
+class ContractDraft(BaseModel):
+    """One contract version to render from an accepted quote with the playbook's terms.
+
+    The quote comes inline (`quote`) or, from process version 6, by reference (`quote_file`:
+    the quote as its activity filed it, `Quote.data_path`), read from the document store.
+    """
+
+    quote: Quote | None = None
+    quote_file: str | None = None
+    version: int
+    issued_on: date
+    signature_due: date
+    po_number: str | None = None
+    amendments: list[Redline] = Field(
+        default=[],
+        description="changes agreed in the buyer's legal review, printed on the contract",
+    )
+    for_review: bool = Field(default=False, description="a draft for the buyer's lawyers")
+
+
+class ContractRequest(UsesPlaybook, ContractDraft):
+    """Render the contract for an accepted quote with the playbook's terms."""
+
+    workflow_id: str
+    lead: Lead
+
+
+class ContractDocument(BaseModel):
+    """A rendered contract, referenced by path."""
+
+    number: str
+    version: int
+    html_path: str
+    pdf_path: str = ""
+
+
 class EmailRequest(UsesPlaybook):
     """One email to render from `templates/emails/<template>.*.j2` and send.
 
@@ -110,6 +146,14 @@ class EmailRequest(UsesPlaybook):
     lead: Lead
     context: dict[str, Any] = {}
     attachments: list[str] = []
+    context_files: dict[str, str] = Field(
+        default={},
+        description="context entries read from the document store (JSON files) by reference",
+    )
+    contract: ContractDraft | None = Field(
+        default=None,
+        description="a contract this email renders, files and attaches (process version 6)",
+    )
 
 
 class EmailReceipt(BaseModel):
@@ -119,6 +163,7 @@ class EmailReceipt(BaseModel):
     subject: str
     message_id: str
     sent_at: datetime
+    contract: ContractDocument | None = None
 
 
 class QuoteRequest(UsesPlaybook):
@@ -134,29 +179,3 @@ class QuoteRequest(UsesPlaybook):
     purchasing_procedure: PurchasingProcedure
     needs: NeedsIdentified
     notes: str | None = None
-
-
-class ContractRequest(UsesPlaybook):
-    """Render the contract for an accepted quote with the playbook's terms."""
-
-    workflow_id: str
-    lead: Lead
-    quote: Quote
-    version: int
-    issued_on: date
-    signature_due: date
-    po_number: str | None = None
-    amendments: list[Redline] = Field(
-        default=[],
-        description="changes agreed in the buyer's legal review, printed on the contract",
-    )
-    for_review: bool = Field(default=False, description="a draft for the buyer's lawyers")
-
-
-class ContractDocument(BaseModel):
-    """A rendered contract, referenced by path."""
-
-    number: str
-    version: int
-    html_path: str
-    pdf_path: str = ""

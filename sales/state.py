@@ -33,6 +33,9 @@ class EmailRecord(BaseModel):
     message_id: str
     sent_at: datetime
     attachments: list[str] = []
+    # A document the email filed itself (process version 6: the contract), for the sale to
+    # record among its documents at once; never kept with the email (nor in snapshots).
+    filed: "DocumentRecord | None" = Field(default=None, exclude=True)
 
 
 class CancelledEmail(BaseModel):
@@ -252,3 +255,6 @@ class SupportState(BaseModel):
     rejected_events: list[RejectedEvent] = []
     dropped_events: list[DroppedEvents] = []
     seen_event_ids: list[str] = []
+
+
+EmailRecord.model_rebuild()

@@ -57,12 +57,14 @@ class RecordedEmails(EmailActivities):
         """The email as it would be sent, recorded instead of handed to SMTP."""
         request = store_for(self._settings.playbooks_dir).complete(request)
         to = checked_recipient(request.to)
-        subject, _, _ = self._render(request)
+        carried = await self._carried(request)
+        subject, _, _ = self._render(request, carried.context)
         return EmailReceipt(
             to=to,
             subject=subject,
             message_id=message_id(request.workflow_id, request.step, request.book.mail_domain),
             sent_at=datetime.now(UTC),
+            contract=carried.contract,
         )
 
 
@@ -205,7 +207,7 @@ class Run:
             worker = build_worker(
                 env.client,
                 own,
-                email=RecordedEmails(own),
+                email=RecordedEmails(own, typeset=False),
                 documents=DocumentActivities(own, typeset=False),
                 support=CustomerSupportWorkflow if self.accounts else SupportNotSimulated,
                 max_concurrent_activities=8,

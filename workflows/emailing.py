@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import SUPPRESSED, EmailActivities
     from activities.smtp import MESSAGE_REJECTED, RECIPIENT_REFUSED
     from sales.requests import EmailReceipt, EmailRequest
-    from sales.state import EmailRecord
+    from sales.state import DocumentRecord, EmailRecord
 
 # Heartbeats every second: a worker killed mid-send is noticed within seconds and the
 # email retried elsewhere, instead of waiting out a long timeout. The margin is wide
@@ -107,12 +107,28 @@ async def send_email(
 
 
 def _record(request: EmailRequest, receipt: EmailReceipt) -> EmailRecord:
+    now = workflow.now()
+    contract = receipt.contract
+    filed = (
+        DocumentRecord(
+            kind="contract",
+            number=contract.number,
+            version=contract.version,
+            html_path=contract.html_path,
+            pdf_path=contract.pdf_path,
+            created_at=now,
+        )
+        if contract is not None
+        else None
+    )
+    carried = [contract.pdf_path] if contract is not None and contract.pdf_path else []
     return EmailRecord(
         step=request.step,
         template=request.template,
         to=receipt.to,
         subject=receipt.subject,
         message_id=receipt.message_id,
-        sent_at=workflow.now(),
-        attachments=request.attachments,
+        sent_at=now,
+        attachments=[*request.attachments, *carried],
+        filed=filed,
     )

@@ -14,6 +14,11 @@ the customer answers in time (`workflows.alarm`), the search attributes upserted
 each wait and not again when the starter set them, and the lead country's public holidays
 brought by the qualification activity instead of one of their own.
 
+6: documents filed by the emails that carry them: a contract is rendered, filed and sent by
+one activity instead of two, and the emails and the contract read the accepted quote from
+the document store by reference instead of carrying it; `NextActionAt` is the deadline of
+what the sale waits for, so the one timer ringing early and set again costs no upsert.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -21,11 +26,12 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 5
+PROCESS_VERSION = 6
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
 ACCOUNT = 4
 LEAN = 5
+FILED_BY_EMAIL = 6
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

@@ -373,4 +373,5 @@ def assert_email(email: Rendered, subject: str, *phrases: str, never: Sequence[s
 def render(
     mail: EmailActivities, playbook: Playbook, template: str, context: dict[str, Any] | None = None
 ) -> Rendered:
-    return Rendered(*mail._render(email_request(playbook, template, context)))
+    request = email_request(playbook, template, context)
+    return Rendered(*mail._render(request, request.context))

@@ -148,7 +148,12 @@ async def test_untypeset_documents_file_the_html_alone(
     folder = documents_dir.resolve() / "sale-acme-anna"
     assert quote.html_path == str(folder / "Q-2026-acme-anna-v1.html")
     assert quote.pdf_path == ""
-    assert [p.name for p in folder.iterdir()] == ["Q-2026-acme-anna-v1.html"]
+    # Beside the HTML, the quote itself, which emails and the contract read by reference.
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Q-2026-acme-anna-v1.html",
+        "Q-2026-acme-anna-v1.json",
+    ]
+    assert Quote.model_validate_json(Path(quote.data_path).read_text(encoding="utf-8")) == quote
     assert "EUR 7,110.85" in unescape(Path(quote.html_path).read_text(encoding="utf-8"))
 
 

@@ -1,8 +1,9 @@
 """A worker killed with SIGKILL between a signal and the email that signal causes, then
 restarted: the email arrives once, under the Message-ID of its sale and step.
 
-`proposal_accepted` makes the sale file the contract (`prepare_contract`) and email it
-(`send_email`, which typesets its PDF first). The worker dies at one of three moments:
+`proposal_accepted` makes the sale email the contract (`send_email`, which renders and files
+the contract first and typesets its PDF, process version 6). The worker dies at one of three
+moments:
 
 - right after the signal: the worker is frozen (SIGSTOP) before the signal is sent and killed
   once the server has it, so it cannot have acted on it;

@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import public_holidays
     from sales.events import Event
     from sales.playbook import Playbook
-    from sales.requests import EmailRequest, HolidaysRequest
+    from sales.requests import ContractDraft, EmailRequest, HolidaysRequest
     from sales.sending import scheduled
     from sales.stages import LostReason
     from sales.state import EmailRecord
@@ -52,6 +52,8 @@ class Mail:
         outreach: bool = True,
         cancelled_by: tuple[type[Event], ...] = (),
         before: datetime | None = None,
+        context_files: dict[str, str] | None = None,
+        contract: ContractDraft | None = None,
     ) -> bool:
         """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost,
         and one being sent or retried when the sale ends is cancelled.
@@ -61,6 +63,8 @@ class Mail:
         once. False when it was not sent: an event of `cancelled_by` came first (before the
         email, while it waited, or while it was being retried), or its window opens only at
         `before` or later. `outreach`: the rule of sales begun before those rules.
+        `context_files`: context the email reads from the document store; `contract`: one it
+        renders, files and attaches (recorded among the sale's documents when sent).
         """
         sale = self._sale
         events = sale.events
@@ -92,6 +96,8 @@ class Mail:
                 playbook=sale.playbook_for_activity() if corrected is None else corrected,
                 context=context or {},
                 attachments=attachments or [],
+                context_files=context_files or {},
+                contract=contract,
             )
 
         cancels = cancelled_by if sale.outreach_rules else ()

@@ -47,7 +47,7 @@ from workflows.sale.mail import Mail
 from workflows.sale.operations import FIRST_RETRY, LONGEST_RETRY, Operations
 from workflows.sale.snapshot import SaleSnapshot, StepProgress
 from workflows.sale.visibility import Visibility
-from workflows.versions import EARLY_PATCHES, LEAN, follows
+from workflows.versions import EARLY_PATCHES, FILED_BY_EMAIL, LEAN, follows
 
 R = TypeVar("R", bound="UsesPlaybook")
 
@@ -91,6 +91,14 @@ class Sale:
         self.lean = self.process_version is not None and self.process_version >= LEAN
         # Process version 5: activities get the playbook by version, unless a worker lacked it.
         self.playbook_delivery = PlaybookDelivery(input.playbook, whole=not self.lean)
+        # Process version 6: documents filed by the emails that carry them, the quote read by
+        # reference, `NextActionAt` the wait's deadline (`workflows.versions`).
+        self.filed_by_email = (
+            self.process_version is not None and self.process_version >= FILED_BY_EMAIL
+        )
+        # From version 6 `NextActionAt` is the wait's own deadline, not the alarm's time.
+        on_set = (lambda _: None) if self.filed_by_email else self.visibility.alarm_set
+        self.alarm = Alarm(on_set) if self.lean else None
         self.events = Events(
             self.state,
             self.steps,
@@ -99,7 +107,7 @@ class Sale:
             seen=snapshot.seen,
             ending=snapshot.ending,
             fresh=not self.resuming,
-            alarm=Alarm(self.visibility.alarm_set) if self.lean else None,
+            alarm=self.alarm,
             before_wait=self.visibility.flush,
         )
         self.events.restore(snapshot.kept)
@@ -200,6 +208,13 @@ class Sale:
 
     # --- documents and gates ----------------------------------------------------------
 
+    def quote_context(self, quote: Quote) -> tuple[dict[str, Any], dict[str, str]]:
+        """How an email gets the quote: inline, or from process version 6 by reference to the
+        quote as filed (the email reads it from the document store), when it was filed so."""
+        if self.filed_by_email and quote.data_path:
+            return {}, {"quote": quote.data_path}
+        return {"quote": quote.model_dump(mode="json")}, {}
+
     def record_document(
         self,
         kind: str,
@@ -270,6 +285,8 @@ class Sale:
 
     def emailed(self, record: EmailRecord) -> None:
         self.state.emails.append(record)
+        if record.filed is not None:
+            self.state.documents.append(record.filed)
         if self.progress.due_email == record.step:
             self.progress.due_email = None
 

@@ -6,7 +6,9 @@ sale makes is here, of the attributes its contract lists (`api.SEARCH_ATTRIBUTES
 From process version 5 (`workflows.versions.LEAN`) the changes are upserted together at
 the sale's next wait (`flush`), leaving out what the attributes already say (those the
 starter set at the start, above all), and `NextActionAt` is when the sale's one timer rings
-(`workflows.alarm`): one upsert a stage instead of two or three, each billed. The details in
+(`workflows.alarm`): one upsert a stage instead of two or three, each billed. From version 6
+`NextActionAt` is the deadline of the wait itself, so a timer ringing early (for an earlier
+wait's deadline) and set again changes nothing shown and costs no upsert. The details in
 the UI (free) change at once; the `state` query is always current.
 """
 
@@ -25,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import search_attributes as sa
 from workflows.sale.details import details_of
-from workflows.versions import EARLY_PATCHES, LEAN, follows
+from workflows.versions import EARLY_PATCHES, FILED_BY_EMAIL, LEAN, follows
 
 # Added with playbook versions: sales begun before replay without it.
 PLAYBOOK_VERSION_PATCH = "playbook-version"
@@ -38,6 +40,9 @@ class Visibility:
         self._state = state
         self._process_version = process_version
         self._batch = Batch() if process_version is not None and process_version >= LEAN else None
+        # Process version 6: `NextActionAt` is the deadline of what the sale waits for, which
+        # changes with the stage (in its upsert) and not when the one timer rings early.
+        self._due_shown = process_version is not None and process_version >= FILED_BY_EMAIL
 
     def lead(self, lead: Lead, playbook_name: str, playbook_version: str) -> None:
         """Who, where from, whose, which playbook: once, when the sale begins."""
@@ -60,7 +65,7 @@ class Visibility:
         self._upsert(sa.SALES_STAGE.value_set(stage.value), sa.NEXT_ACTION_AT.value_unset())
 
     def next_action(self, due: datetime) -> None:
-        if self._batch is None:
+        if self._batch is None or self._due_shown:
             self._upsert(sa.NEXT_ACTION_AT.value_set(due))
 
     def alarm_set(self, at: datetime) -> None:

@@ -80,11 +80,19 @@ class Doubles:
                 "550 mailbox unknown", type="RecipientRefused", non_retryable=True
             )
         self.emails.append(request)
+        draft = request.contract  # process version 6: the contract email files it
+        contract = None
+        if draft is not None:
+            number = contract_number(request.lead.lead_id, draft.issued_on.year, draft.version)
+            contract = ContractDocument(
+                number=number, version=draft.version, html_path=f"{number}.html"
+            )
         return EmailReceipt(
             to=request.to,
             subject=f"{request.template} {request.step}",
             message_id=f"<{request.workflow_id}.{request.step}@test>",
             sent_at=datetime.now(UTC),
+            contract=contract,
         )
 
     @activity.defn(name="prepare_quote")

@@ -81,8 +81,8 @@ async def test_a_sales_attributes_follow_it_from_contact_to_lost(
         "quote sent",
     )
     assert state.next_action is not None and state.next_action.due_at is not None
-    # NextActionAt is when the sale next wakes by itself: its one timer, set for the first
-    # follow-up, still rings then (and is set again for the proposal's reminder, later).
+    # NextActionAt is when the sale next wakes by itself: its one timer, set anew when the
+    # stage changed (process version 6) for the proposal's own deadline, in the stage's upsert.
     assert follow_up_due < state.next_action.due_at
     # 10 x 149.00 + 4,800.00 = 6,290.00 net: the deal's value, in the quote's currency.
     assert_holds(
@@ -91,7 +91,7 @@ async def test_a_sales_attributes_follow_it_from_contact_to_lost(
             sa.SALES_STAGE: "PROPOSAL",
             sa.DEAL_VALUE: 6290.0,
             sa.DEAL_CURRENCY: "EUR",
-            sa.NEXT_ACTION_AT: follow_up_due,
+            sa.NEXT_ACTION_AT: state.next_action.due_at,
         },
         absent=(sa.LOST_REASON,),
     )

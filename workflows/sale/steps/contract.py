@@ -52,6 +52,7 @@ class Contract(Step):
                         issued.context,
                         cancelled_by=(ContractSigned,),
                         before=issued.expires_at,
+                        context_files=issued.context_files,
                     )
                     continue
                 sale.expired(contract.number)

@@ -1,6 +1,6 @@
 """Rendering contract versions from the accepted offer and sending them, for review or signature."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -8,7 +8,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.documents import DocumentActivities
-    from sales.requests import ContractDocument, ContractRequest
+    from sales.requests import ContractDocument, ContractDraft, ContractRequest
     from sales.state import DocumentRecord
 
 from workflows.sale.sale import Sale
@@ -23,6 +23,7 @@ class Issued:
     remind_at: datetime
     expires_at: datetime
     context: dict[str, Any]
+    context_files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,8 +87,46 @@ def context_of(sale: Sale, rendered: Rendered) -> dict[str, Any]:
 
 
 async def send_contract(sale: Sale, version: int) -> Issued:
-    """Render contract `version` and email it for signature."""
+    """Render contract `version` and email it for signature: from process version 6 in one
+    activity, the email that carries the contract rendering and filing it first."""
+    if sale.filed_by_email:
+        return await _send_filing(sale, version)
     return await email_contract(sale, await render_contract(sale, version))
+
+
+async def _send_filing(sale: Sale, version: int) -> Issued:
+    terms = sale.playbook.contract
+    quote = sale.state.quotes[-1]
+    acceptance = sale.state.acceptance
+    now = sale.now()
+    expires_at = now + terms.expires_after
+    inline, files = sale.quote_context(quote)
+    draft = ContractDraft(
+        quote=quote if "quote" in inline else None,
+        quote_file=files.get("quote"),
+        version=version,
+        issued_on=now.date(),
+        signature_due=expires_at.date(),
+        po_number=acceptance.po_number if acceptance else None,
+        amendments=sale.state.amendments,
+    )
+    context = {
+        "signature_due": expires_at.date().isoformat(),
+        "amendments": [change.model_dump(mode="json") for change in sale.state.amendments],
+    }
+    await sale.mail.send(f"contract_v{version}", "contract", context, contract=draft)
+    filed = sale.latest_document("contract")
+    if filed is None or filed.version != version:  # not sent (it never is cancelled): apart
+        return await email_contract(sale, await render_contract(sale, version))
+    document = ContractDocument(
+        number=filed.number,
+        version=filed.version,
+        html_path=filed.html_path,
+        pdf_path=filed.pdf_path,
+    )
+    # The reminder is written from the same, the contract by its number and paths.
+    reminder = {**context, **inline, "contract": document.model_dump(mode="json")}
+    return Issued(document, now + terms.reminder_after, expires_at, reminder, files)
 
 
 async def email_contract(sale: Sale, rendered: Rendered) -> Issued:

@@ -64,13 +64,14 @@ class Proposal(Step):
                     await self._expired(current)
                     continue
                 sale.email_due(reminder)
-            context = {"quote": current.model_dump(mode="json")}
+            context, files = sale.quote_context(current)
             await sale.mail.send(
                 reminder,
                 "proposal_reminder",
                 context,
                 cancelled_by=REPLIES,
                 before=expires_at,
+                context_files=files,
             )
 
     async def _answered(self, received: Received[Event], current: Quote) -> None:
@@ -183,9 +184,11 @@ class Proposal(Step):
 
     async def _email(self, quote: Quote) -> None:
         formal = quote.purchasing_procedure is PurchasingProcedure.FORMAL_PROPOSAL
+        context, files = self.sale.quote_context(quote)
         await self.sale.mail.send(
             f"proposal_v{quote.version}",
             "proposal",
-            {"quote": quote.model_dump(mode="json"), "formal": formal},
+            {**context, "formal": formal},
             attachments=[quote.pdf_path] if quote.pdf_path else [],
+            context_files=files,
         )
