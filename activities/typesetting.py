@@ -18,7 +18,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from activities.document_store import DocumentMissing, DocumentStore
-from activities.pdf import html_to_pdf
 
 SOURCE_SUFFIX = ".source.json"
 
@@ -36,6 +35,15 @@ def _leave_with_parent() -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def html_to_pdf(body: str, title: str, author: str) -> bytes:
+    """`activities.pdf.html_to_pdf`, imported at the first document: fpdf2, its fonts and
+    shaping take 0.7 s to import, which every `starter.py` command and the gateway (importing
+    the workflows, which import their activities) would pay without typesetting anything."""
+    from activities.pdf import html_to_pdf as typeset
+
+    return typeset(body, title, author)
 
 
 class Typesetter:
