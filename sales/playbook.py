@@ -12,9 +12,9 @@ import tomllib
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PlainSerializer, ValidationError, field_validator, model_validator
 
 from sales.account.policy import AccountPolicy
 from sales.config import Percent, Section, Wait
@@ -207,6 +207,18 @@ class Playbook(Section):
     def email_template(self, email: str) -> str:
         """The template an email of the process is written with (`[templates.emails]`)."""
         return self.templates.emails.get(email, email)
+
+
+def _as_set(playbook: Playbook) -> dict[str, Any]:
+    """A playbook as a workflow's or an activity's input carries it: only what it sets apart
+    from the defaults (the default playbook 3.6 KB -> 2.0 KB in every history event carrying
+    it), read back to the same playbook, and so the same version."""
+    return playbook.model_dump(mode="json", exclude_defaults=True)
+
+
+# The playbook in an input's payload (the sale's and the account's starts, an activity sent it
+# whole): as `_as_set`; read, the same Playbook.
+CarriedPlaybook = Annotated[Playbook, PlainSerializer(_as_set, when_used="json")]
 
 
 def _canonical(value: Any) -> Any:

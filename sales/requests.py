@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sales.events import ItemOfInterest, NeedsIdentified, Redline
 from sales.lead import Lead
-from sales.playbook import Playbook, PurchasingProcedure
+from sales.playbook import CarriedPlaybook, Playbook, PurchasingProcedure
 from sales.qualification import Assessment
 from sales.quote import Quote
 
@@ -30,7 +30,7 @@ class PlaybookNotLookedUp(ValueError):
 class UsesPlaybook(BaseModel):
     """A request whose activity reads the sale's playbook, sent whole or by reference."""
 
-    playbook: Playbook | PlaybookRef
+    playbook: CarriedPlaybook | PlaybookRef
 
     @property
     def book(self) -> Playbook:
@@ -72,7 +72,7 @@ class CreditCheckRequest(BaseModel):
     """The buyer and the deal value whose credit the playbook's rules check."""
 
     lead: Lead
-    playbook: Playbook
+    playbook: CarriedPlaybook
     net: Decimal
     currency: str
 

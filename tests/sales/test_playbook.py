@@ -1,5 +1,6 @@
 """Playbooks validate with errors that name the file and the field."""
 
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -8,9 +9,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from client.converter import sales_data_converter
+from sales.lead import Lead
 from sales.playbook import PlaybookError, load_playbook, read_playbook
 from sales.policies import LeadScore
 from sales.process import CLASSIC_STEPS, StepName
+from workflows.sale.api import SaleInput
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -410,3 +414,19 @@ def test_an_unknown_currency_is_refused_listing_the_known_ones(tmp_path: Path) -
         f"{path}: currency: unknown currency 'EURO'; known: AUD, BHD, CAD, CHF, CNY, CZK, DKK,"
         " EUR, GBP, HUF, INR, ISK, JOD, JPY, KRW, KWD, NOK, OMR, PLN, SEK, TND, USD"
     )
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in (ROOT / "playbooks").glob("*.toml")))
+def test_a_playbook_in_a_payload_carries_what_it_sets_and_reads_back_the_same(name: str) -> None:
+    # As a sale's start (and an activity sent the playbook whole) carries it: what differs
+    # from the defaults, read back to the same playbook, so the same version.
+    playbook = load_playbook(ROOT / "playbooks", name)
+    [payload] = sales_data_converter.payload_converter.to_payloads(
+        [SaleInput(lead=Lead(lead_id="l-1", email="anna@acme.example"), playbook=playbook)]
+    )
+    [read] = sales_data_converter.payload_converter.from_payloads([payload], [SaleInput])
+    assert read.playbook == playbook and read.playbook.version == playbook.version
+    carried = json.loads(payload.data)["playbook"]
+    whole = playbook.model_dump(mode="json")
+    assert "name" in carried and len(json.dumps(carried)) < len(json.dumps(whole))
+    assert all(whole[key] == value for key, value in carried.items() if not isinstance(value, dict))

@@ -37,6 +37,7 @@ from simulation.actions import (
     action_breakdown,
     count_actions,
     history_bytes,
+    history_size,
 )
 from soak.bare import Segment, segments_of
 from soak.bench_report import latency_figures, percentile, ratio
@@ -220,3 +221,14 @@ def test_latency_figures_and_ratio() -> None:
     assert latency_figures([]) == {"p50": None, "p95": None, "p99": None, "max": None}
     assert ratio(4.0, 2.0) == 2.0
     assert ratio(4.0, 0.0) is None
+
+
+def test_the_stored_size_leaves_out_what_only_the_time_skipping_server_writes() -> None:
+    signal = signaled()
+    kept = [started(), signal]
+    skipping = [
+        event(E.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED, 3),
+        event(E.EVENT_TYPE_WORKFLOW_EXECUTION_TIME_SKIPPING_TRANSITIONED, 4),
+    ]
+    history = WorkflowHistory("sale-1", [*kept, *skipping])
+    assert history_size(history) == sum(e.ByteSize() for e in kept) > 0

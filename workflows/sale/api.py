@@ -14,7 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from sales import events as ev
     from sales.lead import Lead
-    from sales.playbook import Playbook
+    from sales.playbook import CarriedPlaybook
 
 from workflows import search_attributes as sa
 from workflows import versions
@@ -40,7 +40,7 @@ class SaleInput(BaseModel):
     continues a sale, the sale as the last run left it."""
 
     lead: Lead
-    playbook: Playbook
+    playbook: CarriedPlaybook
     history_limit: int = Field(
         default=10_000, gt=0, description="events before continuing as new, if the server asks not"
     )

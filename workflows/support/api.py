@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.account.records import Handoff
     from sales.account.state import CUSTOMER, AccountState
     from sales.lead import Lead
-    from sales.playbook import Playbook
+    from sales.playbook import CarriedPlaybook
 
 from workflows import search_attributes as sa
 from workflows import versions
@@ -29,7 +29,7 @@ class SupportInput(BaseModel):
     """Starts (or continues) a `CustomerSupportWorkflow` for a customer just won."""
 
     lead: Lead
-    playbook: Playbook
+    playbook: CarriedPlaybook
     sale_workflow_id: str
     order_number: str | None = None
     handoff: Handoff | None = Field(
