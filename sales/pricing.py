@@ -14,12 +14,12 @@ def priced_quote(request: QuoteRequest, catalog: Catalog) -> Quote:
     cannot be priced.
     """
     playbook = request.book
-    lines = price_lines(request.items, catalog, playbook, request.lead.country)
+    lines = price_lines(request.items, catalog, playbook, request.person.country)
     totals = total_lines(
         lines, request.discount_percent, playbook.currency, request.discount_amount
     )
     return Quote(
-        number=quote_number(request.lead.lead_id, request.issued_on, request.version),
+        number=quote_number(request.person.lead_id, request.issued_on, request.version),
         version=request.version,
         currency=playbook.currency,
         issued_on=request.issued_on,

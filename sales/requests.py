@@ -4,13 +4,37 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    model_serializer,
+)
 
 from sales.events import ItemOfInterest, NeedsIdentified, Redline
 from sales.lead import Lead
 from sales.playbook import CarriedPlaybook, Playbook, PurchasingProcedure
 from sales.qualification import Assessment
 from sales.quote import Quote
+
+
+class SetOnly(BaseModel):
+    """A request that travels without its fields left at their defaults (no empty context,
+    attachments or absent contract in every email's input), read back the same."""
+
+    @model_serializer(mode="wrap", when_used="json")
+    def _set_only(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        fields = type(self).model_fields
+        return {
+            key: value
+            for key, value in data.items()
+            if key not in fields
+            or fields[key].is_required()
+            or value != fields[key].get_default(call_default_factory=True)
+        }
 
 
 class PlaybookRef(BaseModel):
@@ -42,6 +66,32 @@ class UsesPlaybook(BaseModel):
         return self.playbook
 
 
+class LeadRef(BaseModel):
+    """The lead as its qualification filed it in the document store (JSON): what a sale of
+    process version 6 sends its later activities instead of the whole lead."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+
+
+class LeadNotRead(ValueError):
+    """An activity read a request's lead before reading its reference."""
+
+
+class UsesLead(BaseModel):
+    """A request about a lead, sent whole or by reference (`LeadRef`)."""
+
+    lead: Lead | LeadRef
+
+    @property
+    def person(self) -> Lead:
+        """The lead, once the activity has read a reference (`Filing.with_lead`)."""
+        if isinstance(self.lead, LeadRef):
+            raise LeadNotRead(f"the lead at {self.lead.file} was not read")
+        return self.lead
+
+
 class HolidaysRequest(BaseModel):
     """The public holidays of a country in some years."""
 
@@ -55,6 +105,9 @@ class QualificationRequest(UsesPlaybook):
 
     lead: Lead
     holidays: HolidaysRequest | None = None
+    # Process version 6: the lead is filed in the sale's documents folder, for the sale's later
+    # activities to read by reference (`QualificationResult.lead_file`).
+    workflow_id: str | None = None
 
 
 class QualificationResult(BaseModel):
@@ -66,6 +119,8 @@ class QualificationResult(BaseModel):
     assessment: Assessment | None = None
     # The public holidays asked for with `QualificationRequest.holidays`, else None.
     holidays: list[date] | None = None
+    # Where the lead was filed, asked for with `QualificationRequest.workflow_id`.
+    lead_file: str | None = None
 
 
 class CreditCheckRequest(BaseModel):
@@ -96,7 +151,7 @@ class BidDocument(BaseModel):
     pdf_path: str = ""
 
 
-class ContractDraft(BaseModel):
+class ContractDraft(SetOnly):
     """One contract version to render from an accepted quote with the playbook's terms.
 
     The quote comes inline (`quote`) or, from process version 6, by reference (`quote_file`:
@@ -132,7 +187,7 @@ class ContractDocument(BaseModel):
     pdf_path: str = ""
 
 
-class EmailRequest(UsesPlaybook):
+class EmailRequest(UsesPlaybook, UsesLead, SetOnly):
     """One email to render from `templates/emails/<template>.*.j2` and send.
 
     `step` names the email within the sale (intro, follow_up_2, proposal_v1...);
@@ -143,7 +198,6 @@ class EmailRequest(UsesPlaybook):
     step: str
     template: str
     to: str
-    lead: Lead
     context: dict[str, Any] = {}
     attachments: list[str] = []
     context_files: dict[str, str] = Field(
@@ -166,11 +220,10 @@ class EmailReceipt(BaseModel):
     contract: ContractDocument | None = None
 
 
-class QuoteRequest(UsesPlaybook):
+class QuoteRequest(UsesPlaybook, UsesLead, SetOnly):
     """Price, render and file one version of a quote or proposal."""
 
     workflow_id: str
-    lead: Lead
     version: int
     issued_on: date
     items: list[ItemOfInterest]
@@ -179,3 +232,11 @@ class QuoteRequest(UsesPlaybook):
     purchasing_procedure: PurchasingProcedure
     needs: NeedsIdentified
     notes: str | None = None
+
+    @field_serializer("items", "needs", when_used="json")
+    def _as_set(self, value: BaseModel | list[ItemOfInterest]) -> Any:
+        """The items and needs as the customer set them, without the unset fields (a third of
+        the request's bytes in the history), read back the same."""
+        if isinstance(value, list):
+            return [item.model_dump(mode="json", exclude_defaults=True) for item in value]
+        return value.model_dump(mode="json", exclude_defaults=True)

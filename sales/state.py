@@ -162,6 +162,10 @@ class SaleState(BaseModel):
 
     workflow_id: str
     lead: Lead
+    lead_file: str | None = Field(
+        default=None,
+        description="the lead as filed in the document store, which activities read by reference",
+    )
     playbook: str
     playbook_version: str = ""
     steps: list[str] = Field(default=[], description="the playbook's process, in order")

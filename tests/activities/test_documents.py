@@ -10,12 +10,12 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.documents import DocumentActivities
+from activities.documents import DocumentActivities, Filing
 from sales.events import Application, ItemOfInterest, NeedsIdentified
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure, load_playbook
 from sales.quote import Quote, TaxLine
-from sales.requests import ContractRequest, QuoteRequest
+from sales.requests import ContractRequest, LeadRef, QuoteRequest
 from settings import ROOT, Settings
 from tests.activities.pdf_reading import pdf_text
 
@@ -240,3 +240,37 @@ async def test_contract_has_number_law_total_and_po(
         assert "30 days net from invoice date" in document
         assert "19 April 2026" in document
         assert playbook.contract.liability in document
+
+
+async def test_a_quote_priced_by_reference_to_its_lead_is_filed_with_its_needs(
+    playbook: Playbook, lead: Lead, documents_dir: Path
+) -> None:
+    """Process version 6: the qualification files the lead, the later activities read it by
+    reference, and the quote's file holds the needs it was priced for (the orientation's)."""
+    settings = Settings(documents_dir=documents_dir)
+    filing = Filing(settings, typeset=False)
+    reference = filing.file_lead("sale-acme-anna", lead)
+    assert reference == str(documents_dir.resolve() / "sale-acme-anna" / "lead.json")
+
+    inline = quote_request(playbook, lead)
+    by_reference = inline.model_copy(update={"lead": LeadRef(file=reference)})
+    quote = await ActivityEnvironment().run(
+        DocumentActivities(settings, typeset=False).prepare_quote, by_reference
+    )
+    assert quote == await ActivityEnvironment().run(
+        DocumentActivities(settings, typeset=False).prepare_quote, inline
+    )
+    needs = filing.read_json(f"{quote.data_path}#needs")
+    assert NeedsIdentified.model_validate(needs) == inline.needs
+
+
+def test_a_lead_missing_from_the_store_is_retried_and_named(
+    playbook: Playbook, lead: Lead, documents_dir: Path
+) -> None:
+    filing = Filing(Settings(documents_dir=documents_dir), typeset=False)
+    missing = str(documents_dir / "sale-x" / "lead.json")
+    request = quote_request(playbook, lead).model_copy(update={"lead": LeadRef(file=missing)})
+    with pytest.raises(ApplicationError) as raised:
+        filing.with_lead(request)
+    assert raised.value.type == "DocumentMissing" and not raised.value.non_retryable
+    assert missing in raised.value.message

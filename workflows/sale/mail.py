@@ -92,7 +92,7 @@ class Mail:
                 step=step,
                 template=sale.playbook.email_template(template),
                 to=self._addressed(to) if to else lead.email,
-                lead=lead,
+                lead=sale.lead_for_activity(),
                 playbook=sale.playbook_for_activity() if corrected is None else corrected,
                 context=context or {},
                 attachments=attachments or [],

@@ -83,7 +83,7 @@ class Doubles:
         draft = request.contract  # process version 6: the contract email files it
         contract = None
         if draft is not None:
-            number = contract_number(request.lead.lead_id, draft.issued_on.year, draft.version)
+            number = contract_number(request.person.lead_id, draft.issued_on.year, draft.version)
             contract = ContractDocument(
                 number=number, version=draft.version, html_path=f"{number}.html"
             )

@@ -28,8 +28,10 @@ class NeedsAnalysis(Step):
             needs, quote = await priced_needs(sale, due)
             sale.draft = quote
         if sale.playbook.needs_analysis.send_orientation and not sale.sent("orientation"):
+            context, files = sale.needs_context(needs)
             await sale.mail.send(
                 "orientation",
                 "orientation",
-                {"needs": needs.model_dump(mode="json"), "currency": sale.playbook.currency},
+                {**context, "currency": sale.playbook.currency},
+                context_files=files,
             )

@@ -34,7 +34,11 @@ class Qualification(Step):
                 lambda: workflow.execute_activity_method(
                     QualificationActivities.qualify_lead,
                     QualificationRequest(
-                        lead=sale.lead, playbook=sale.playbook_for_activity(), holidays=holidays
+                        lead=sale.lead,
+                        playbook=sale.playbook_for_activity(),
+                        holidays=holidays,
+                        # Process version 6: the lead filed for the later activities to read.
+                        workflow_id=sale.state.workflow_id if sale.filed_by_email else None,
                     ),
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     summary="apply the playbook's viability rules",
@@ -42,6 +46,7 @@ class Qualification(Step):
             )
             if holidays is not None and result.holidays is not None:
                 sale.mail.holidays_known(holidays, result.holidays)
+            sale.lead_filed(result.lead_file)
             assessment = self._assessment(result)
             sale.qualified(assessment)
         if assessment.opted_out is not None:

@@ -38,7 +38,7 @@ async def prepare_quote(
     """Price and render the next quote version; PricingFailed names what cannot be priced."""
     request = QuoteRequest(
         workflow_id=sale.state.workflow_id,
-        lead=sale.lead,
+        lead=sale.lead_for_activity(),
         playbook=sale.playbook,
         version=len(sale.state.quotes) + 1,
         issued_on=sale.now().date(),
