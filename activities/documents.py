@@ -195,7 +195,7 @@ class DocumentActivities:
     def __init__(self, settings: Settings, *, typeset: bool = True) -> None:
         """`typeset=False`: see `Filing`."""
         self._settings = settings
-        self._filing = Filing(settings, typeset=typeset)
+        self.filing = Filing(settings, typeset=typeset)  # shared with the bench
         self._catalog: Catalog | None = None
         self._catalog_read: float | None = None
 
@@ -217,9 +217,9 @@ class DocumentActivities:
     async def prepare_quote(self, request: QuoteRequest) -> Quote:
         """Price the items, render a one-page quote or a formal proposal, file HTML and PDF."""
         request = store_for(self._settings.playbooks_dir).complete(request)
-        request = await asyncio.to_thread(self._filing.with_lead, request)
+        request = await asyncio.to_thread(self.filing.with_lead, request)
         playbook = request.book
-        folder = self._filing.folder(request.workflow_id)
+        folder = self.filing.folder(request.workflow_id)
         catalog = await asyncio.to_thread(self._load_catalog)
         try:
             quote = priced_quote(request, catalog)
@@ -240,18 +240,18 @@ class DocumentActivities:
         template = playbook.template_candidates(
             f"documents/{'proposal' if formal else 'quote'}.html.j2"
         )
-        html_path, pdf_path = await self._filing.filed(
+        html_path, pdf_path = await self.filing.filed(
             folder, quote.number, template, context, playbook.seller.company
         )
         activity.logger.info("filed %s at %s", quote.number, html_path)
         filed = quote.model_copy(update={"html_path": html_path, "pdf_path": pdf_path})
-        return await asyncio.to_thread(self._filing.file_quote, folder, filed, request.needs)
+        return await asyncio.to_thread(self.filing.file_quote, folder, filed, request.needs)
 
     @activity.defn
     async def prepare_contract(self, request: ContractRequest) -> ContractDocument:
         """Render the contract for an accepted quote with the playbook's terms, as HTML and PDF."""
         request = store_for(self._settings.playbooks_dir).complete(request)
-        return await self._filing.contract(request)
+        return await self.filing.contract(request)
 
     @activity.defn
     async def prepare_bid(self, request: BidRequest) -> BidDocument:
@@ -266,8 +266,8 @@ class DocumentActivities:
             "deadline": request.submission_deadline,
             **_terms_context(playbook, request.lead, request.workflow_id, quote),
         }
-        html_path, pdf_path = await self._filing.filed(
-            self._filing.folder(request.workflow_id),
+        html_path, pdf_path = await self.filing.filed(
+            self.filing.folder(request.workflow_id),
             number,
             playbook.template_candidates("documents/tender_bid.html.j2"),
             context,

@@ -160,6 +160,37 @@ async def _typeset_in_thread(store: DocumentStore, pdf: str, _run: int) -> bytes
     return await asyncio.to_thread(typeset_from_source, store, pdf)
 
 
+async def _contract_apart(
+    env: ActivityEnvironment, filing: DocumentActivities, request: EmailRequest
+) -> EmailRequest:
+    """An email that files its contract (process version 6) as one that attaches a contract
+    filed apart: the contract's typesetting is then timed with the PDFs, not the SMTP."""
+    draft = request.contract
+    assert draft is not None
+    lead = await asyncio.to_thread(filing.filing.with_lead, request)
+    quote = await asyncio.to_thread(filing.filing.quote_of, draft)
+    contract = await env.run(
+        filing.prepare_contract,
+        ContractRequest.model_validate(
+            {
+                **draft.model_dump(exclude={"quote"}),
+                "quote": quote,
+                "workflow_id": request.workflow_id,
+                "lead": lead.person,
+                "playbook": request.playbook,
+            }
+        ),
+    )
+    context = {
+        **request.context,
+        "quote": quote.model_dump(mode="json"),
+        "contract": contract.model_dump(mode="json"),
+    }
+    return request.model_copy(
+        update={"contract": None, "context": context, "attachments": [contract.pdf_path]}
+    )
+
+
 async def apart(
     converter: DataConverter, events: Sequence[HistoryEvent], settings: Settings, runs: int = RUNS
 ) -> Apart:
@@ -183,6 +214,13 @@ async def apart(
     sent, recorded = EmailActivities(settings), RecordedEmails(settings)
     tag = uuid.uuid4().hex[:6]
     for request in await _inputs(converter, events, "send_email", EmailRequest):
+        if request.contract is not None:  # process version 6: the email files the contract
+            request = await _contract_apart(env, filing, request)
+            pdf = request.attachments[-1]
+            result.pdf_s += await _median(partial(_typeset_in_thread, store, pdf), runs)
+            result.documents.append("contract")
+            await asyncio.to_thread(document_bytes, store, pdf)
+            pdfs["contract"] = pdf
         attached = [pdf for step, pdf in pdfs.items() if request.step.startswith(step)]
         email = request.model_copy(update={"attachments": attached})
         numbered = partial(_numbered, email, tag)
