@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import EmailRecord
 
 from workflows.emailing import MissedDeadline, Stopped, Suppressed, Undeliverable, send_email
+from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.operations import NeedsAttention
 
@@ -92,7 +93,7 @@ class Mail:
                 step=step,
                 template=sale.playbook.email_template(template),
                 to=self._addressed(to) if to else lead.email,
-                lead=sale.lead_for_activity(),
+                lead=references.lead_of(sale),
                 playbook=sale.playbook_for_activity() if corrected is None else corrected,
                 context=context or {},
                 attachments=attachments or [],

@@ -15,12 +15,11 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.suppression import SuppressionActivities
     from sales.events import LeadQualified, NeedsIdentified, Redline, RetryRequested
-    from sales.lead import Lead
     from sales.playbook import Playbook, PurchasingProcedure
     from sales.process import StepName, stage_of
     from sales.qualification import Assessment
     from sales.quote import Quote
-    from sales.requests import LeadRef, PlaybookRef, UsesPlaybook
+    from sales.requests import PlaybookRef, UsesPlaybook
     from sales.stages import LostReason, SalesStage
     from sales.state import (
         Acceptance,
@@ -200,13 +199,6 @@ class Sale:
         have it (`activities.playbooks.PlaybookStore`)."""
         return self.playbook_delivery.for_activity()
 
-    def lead_for_activity(self) -> Lead | LeadRef:
-        """The lead as an activity gets it: from process version 6 by reference to the lead
-        its qualification filed (the activity reads it), whole where none was filed."""
-        if self.filed_by_email and self.state.lead_file:
-            return LeadRef(file=self.state.lead_file)
-        return self.lead
-
     def with_playbook(self, request: R) -> R:
         """`request` with the playbook as `playbook_for_activity` says, at each try."""
         return request.model_copy(update={"playbook": self.playbook_for_activity()})
@@ -215,21 +207,6 @@ class Sale:
         self.visibility.lead(self.lead, self.playbook.name, self.playbook.version)
 
     # --- documents and gates ----------------------------------------------------------
-
-    def quote_context(self, quote: Quote) -> tuple[dict[str, Any], dict[str, str]]:
-        """How an email gets the quote: inline, or from process version 6 by reference to the
-        quote as filed (the email reads it from the document store), when it was filed so."""
-        if self.filed_by_email and quote.data_path:
-            return {}, {"quote": quote.data_path}
-        return {"quote": quote.model_dump(mode="json")}, {}
-
-    def needs_context(self, needs: NeedsIdentified) -> tuple[dict[str, Any], dict[str, str]]:
-        """How an email gets the needs: inline, or from process version 6 by reference to the
-        file of the quote priced for them (`activities.documents.Filing.file_quote`)."""
-        quote = self.draft or (self.state.quotes[-1] if self.state.quotes else None)
-        if self.filed_by_email and quote is not None and quote.data_path:
-            return {}, {"needs": f"{quote.data_path}#needs"}
-        return {"needs": needs.model_dump(mode="json")}, {}
 
     def record_document(
         self,

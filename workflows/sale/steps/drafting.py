@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import ContractDocument, ContractDraft, ContractRequest
     from sales.state import DocumentRecord
 
+from workflows.sale import references
 from workflows.sale.sale import Sale
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT
 
@@ -100,7 +101,7 @@ async def _send_filing(sale: Sale, version: int) -> Issued:
     acceptance = sale.state.acceptance
     now = sale.now()
     expires_at = now + terms.expires_after
-    inline, files = sale.quote_context(quote)
+    inline, files = references.quote_context(sale, quote)
     draft = ContractDraft(
         quote=quote if "quote" in inline else None,
         quote_file=files.get("quote"),

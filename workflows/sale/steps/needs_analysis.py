@@ -5,6 +5,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from sales.process import StepName
 
+from workflows.sale import references
 from workflows.sale.steps.base import Step
 from workflows.sale.steps.quoting import priced_needs
 
@@ -28,7 +29,7 @@ class NeedsAnalysis(Step):
             needs, quote = await priced_needs(sale, due)
             sale.draft = quote
         if sale.playbook.needs_analysis.send_orientation and not sale.sent("orientation"):
-            context, files = sale.needs_context(needs)
+            context, files = references.needs_context(sale, needs)
             await sale.mail.send(
                 "orientation",
                 "orientation",

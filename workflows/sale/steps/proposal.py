@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import Acceptance
 
 from workflows.inbox import Received
+from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.steps.approval import approved, needs_approval
 from workflows.sale.steps.base import Step
@@ -64,7 +65,7 @@ class Proposal(Step):
                     await self._expired(current)
                     continue
                 sale.email_due(reminder)
-            context, files = sale.quote_context(current)
+            context, files = references.quote_context(sale, current)
             await sale.mail.send(
                 reminder,
                 "proposal_reminder",
@@ -184,7 +185,7 @@ class Proposal(Step):
 
     async def _email(self, quote: Quote) -> None:
         formal = quote.purchasing_procedure is PurchasingProcedure.FORMAL_PROPOSAL
-        context, files = self.sale.quote_context(quote)
+        context, files = references.quote_context(self.sale, quote)
         await self.sale.mail.send(
             f"proposal_v{quote.version}",
             "proposal",

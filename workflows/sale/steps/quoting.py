@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import QuoteRequest
     from sales.stages import LostReason
 
+from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.sale import Sale
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT
@@ -38,7 +39,7 @@ async def prepare_quote(
     """Price and render the next quote version; PricingFailed names what cannot be priced."""
     request = QuoteRequest(
         workflow_id=sale.state.workflow_id,
-        lead=sale.lead_for_activity(),
+        lead=references.lead_of(sale),
         playbook=sale.playbook,
         version=len(sale.state.quotes) + 1,
         issued_on=sale.now().date(),
