@@ -34,6 +34,7 @@ from sales.requests import (
     ContractDocument,
     ContractDraft,
     ContractRequest,
+    EmailRequest,
     LeadRef,
     QuoteRequest,
     UsesLead,
@@ -156,6 +157,20 @@ class Filing:
                 non_retryable=True,
             )
         return Quote.model_validate(self.read_json(draft.quote_file))
+
+    def contract_request(
+        self, email: EmailRequest, draft: ContractDraft
+    ) -> tuple[Quote, ContractRequest]:
+        """The contract an email carries (process version 6) as the request that renders it,
+        with its quote read where it came by reference; the email's lead is read already."""
+        quote = self.quote_of(draft)
+        request = ContractRequest(
+            workflow_id=email.workflow_id,
+            lead=email.person,
+            playbook=email.playbook,
+            **{**dict(draft), "quote": quote},
+        )
+        return quote, request
 
     async def contract(self, request: ContractRequest) -> ContractDocument:
         """Render contract `request.version` for the accepted quote with the playbook's terms,

@@ -36,7 +36,7 @@ from activities.smtp import deliver
 from activities.typesetting import Typesetter, document_bytes
 from privacy.redaction import redact
 from sales.lead import normalise_email
-from sales.requests import ContractDocument, ContractRequest, EmailReceipt, EmailRequest
+from sales.requests import ContractDocument, EmailReceipt, EmailRequest
 from sales.suppression import SuppressionStatus
 from sales.text import single_line
 from sales.unsubscribe import unsubscribe_mailto, unsubscribe_token
@@ -178,18 +178,8 @@ class EmailActivities:
         draft = request.contract
         if draft is None:
             return Carried(context, list(request.attachments), None)
-        quote = await asyncio.to_thread(self._filing.quote_of, draft)
-        contract = await self._filing.contract(
-            ContractRequest.model_validate(
-                {
-                    **draft.model_dump(exclude={"quote"}),
-                    "quote": quote,
-                    "workflow_id": request.workflow_id,
-                    "lead": request.person,
-                    "playbook": request.book,
-                }
-            )
-        )
+        quote, rendering = await asyncio.to_thread(self._filing.contract_request, request, draft)
+        contract = await self._filing.contract(rendering)
         context.setdefault("quote", quote.model_dump(mode="json"))
         context["contract"] = contract.model_dump(mode="json")
         attachments = [*request.attachments, *([contract.pdf_path] if contract.pdf_path else [])]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, PlainSerializer, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sales.account.policy import AccountPolicy
 from sales.config import Percent, Section, Wait
@@ -22,6 +22,7 @@ from sales.countries import country_code
 from sales.errors import describe
 from sales.gates import Gates
 from sales.money import minor_units
+from sales.payloads import AS_SET
 from sales.policies import (
     ClosingPolicy,
     ContactCadence,
@@ -209,16 +210,10 @@ class Playbook(Section):
         return self.templates.emails.get(email, email)
 
 
-def _as_set(playbook: Playbook) -> dict[str, Any]:
-    """A playbook as a workflow's or an activity's input carries it: only what it sets apart
-    from the defaults (the default playbook 3.6 KB -> 2.0 KB in every history event carrying
-    it), read back to the same playbook, and so the same version."""
-    return playbook.model_dump(mode="json", exclude_defaults=True)
-
-
-# The playbook in an input's payload (the sale's and the account's starts, an activity sent it
-# whole): as `_as_set`; read, the same Playbook.
-CarriedPlaybook = Annotated[Playbook, PlainSerializer(_as_set, when_used="json")]
+# A playbook in a payload (the sale's and the account's starts, an activity sent it whole): as
+# it sets (`sales.payloads`: the default playbook 3.6 KB -> 2.0 KB), read back the same playbook,
+# and so the same version.
+CarriedPlaybook = Annotated[Playbook, AS_SET]
 
 
 def _canonical(value: Any) -> Any:

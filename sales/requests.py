@@ -2,39 +2,16 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    field_serializer,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field
 
 from sales.events import ItemOfInterest, NeedsIdentified, Redline
 from sales.lead import Lead
+from sales.payloads import AS_SET, SetOnly
 from sales.playbook import CarriedPlaybook, Playbook, PurchasingProcedure
 from sales.qualification import Assessment
 from sales.quote import Quote
-
-
-class SetOnly(BaseModel):
-    """A request that travels without its fields left at their defaults (no empty context,
-    attachments or absent contract in every email's input), read back the same."""
-
-    @model_serializer(mode="wrap", when_used="json")
-    def _set_only(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        fields = type(self).model_fields
-        return {
-            key: value
-            for key, value in data.items()
-            if key not in fields
-            or fields[key].is_required()
-            or value != fields[key].get_default(call_default_factory=True)
-        }
 
 
 class PlaybookRef(BaseModel):
@@ -226,17 +203,10 @@ class QuoteRequest(UsesPlaybook, UsesLead, SetOnly):
     workflow_id: str
     version: int
     issued_on: date
-    items: list[ItemOfInterest]
+    # The items and needs as the customer set them (`sales.payloads`).
+    items: list[Annotated[ItemOfInterest, AS_SET]]
     discount_percent: Decimal
     discount_amount: Decimal | None = None
     purchasing_procedure: PurchasingProcedure
-    needs: NeedsIdentified
+    needs: Annotated[NeedsIdentified, AS_SET]
     notes: str | None = None
-
-    @field_serializer("items", "needs", when_used="json")
-    def _as_set(self, value: BaseModel | list[ItemOfInterest]) -> Any:
-        """The items and needs as the customer set them, without the unset fields (a third of
-        the request's bytes in the history), read back the same."""
-        if isinstance(value, list):
-            return [item.model_dump(mode="json", exclude_defaults=True) for item in value]
-        return value.model_dump(mode="json", exclude_defaults=True)

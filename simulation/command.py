@@ -243,7 +243,7 @@ class Run:
                 )
             handle = env.client.get_workflow_handle(started.workflow_id)
             if delay is not None:
-                await _begun(env, handle, delay)
+                await begun(env, handle, delay)
             run = await SaleDriver(env, handle, self.playbook, persona).drive()
         account_id = run.state.support_workflow_id
         if not self.accounts or run.state.stage is not SalesStage.WON or account_id is None:
@@ -262,12 +262,13 @@ class Run:
         return run
 
 
-# The end of a start delay left to the real clock, so that the sale's first waits are not
-# skipped before its driver looks (as tests/workflows/helpers.py: start_at).
+# The end of a start delay left to the real clock, so that no wait the sale begins is skipped
+# before its driver (or a test) looks. (A quote held for Monday once went out at once in a test
+# after the whole delay had been skipped.)
 UNSKIPPED = timedelta(milliseconds=300)
 
 
-async def _begun(
+async def begun(
     env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], delay: timedelta
 ) -> None:
     """The start delay skipped, and the sale's first workflow task run (a query answers)."""

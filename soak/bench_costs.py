@@ -167,20 +167,9 @@ async def _contract_apart(
     filed apart: the contract's typesetting is then timed with the PDFs, not the SMTP."""
     draft = request.contract
     assert draft is not None
-    lead = await asyncio.to_thread(filing.filing.with_lead, request)
-    quote = await asyncio.to_thread(filing.filing.quote_of, draft)
-    contract = await env.run(
-        filing.prepare_contract,
-        ContractRequest.model_validate(
-            {
-                **draft.model_dump(exclude={"quote"}),
-                "quote": quote,
-                "workflow_id": request.workflow_id,
-                "lead": lead.person,
-                "playbook": request.playbook,
-            }
-        ),
-    )
+    read = await asyncio.to_thread(filing.filing.with_lead, request)
+    quote, rendering = await asyncio.to_thread(filing.filing.contract_request, read, draft)
+    contract = await env.run(filing.prepare_contract, rendering)
     context = {
         **request.context,
         "quote": quote.model_dump(mode="json"),

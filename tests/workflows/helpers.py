@@ -27,6 +27,7 @@ from sales.sending import ZONES
 from sales.stages import SalesStage
 from sales.state import SaleOutcome, SaleState
 from settings import Settings
+from simulation.command import UNSKIPPED, begun
 from workflows.sale import api as sale_api
 from workflows.sale.api import CommandAnswer
 from workflows.support import api as support_api
@@ -96,12 +97,6 @@ async def start_paused(
         return await start(env.client, settings, lead, playbook)
 
 
-# The end of a start delay left to the real clock: skipping is off (tests/conftest.py) before
-# the sale's first task, so no wait the sale begins can be skipped before the test speaks. (A
-# quote held for Monday once went out at once after the whole delay had been skipped.)
-UNSKIPPED = timedelta(milliseconds=300)
-
-
 async def start_at(
     env: WorkflowEnvironment, settings: Settings, lead: Lead, playbook: Playbook, at: datetime
 ) -> WorkflowHandle[Any, SaleOutcome]:
@@ -115,15 +110,8 @@ async def start_at(
             env.client, lead, playbook, settings.task_queue, start_delay=delay
         )
     handle = env.client.get_workflow_handle(result.workflow_id, result_type=SaleOutcome)
-    await env.fast_forward(handle, delay - UNSKIPPED)
-    await until_begun(handle)
+    await begun(env, handle, delay)  # skipping is off before its first task (tests/conftest.py)
     return handle
-
-
-async def until_begun(handle: WorkflowHandle[Any, Any], timeout: float = 30.0) -> None:
-    """Wait for the first workflow task after a start delay: the server schedules it when the
-    delay's timer fires, a moment after the fast-forward returns, and refuses queries till then."""
-    await wait_for(handle, lambda _: True, "the sale's first workflow task", timeout)
 
 
 async def stop_skipping(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) -> None:

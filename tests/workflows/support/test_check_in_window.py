@@ -12,10 +12,10 @@ from sales.playbook import load_playbook
 from sales.sending import ZONES
 from sales.state import SupportState
 from settings import Settings
+from simulation.command import UNSKIPPED
 from tests.smtp_inbox import SmtpServer
 from tests.workflows.helpers import (
     PLAYBOOKS,
-    UNSKIPPED,
     new_lead,
     next_local,
     start_support,

@@ -17,6 +17,7 @@ from workflows.sale.steps.base import Step
 from workflows.sale.steps.drafting import (
     Issued,
     context_of,
+    contract_document,
     email_contract,
     rendered_of,
     send_contract,
@@ -98,12 +99,7 @@ class Contract(Step):
             return await send_contract(sale, 1)
         if sale.events.has_kept(ContractSigned):
             now = sale.now()
-            document = ContractDocument(
-                number=draft.number,
-                version=draft.version,
-                html_path=draft.html_path,
-                pdf_path=draft.pdf_path,
-            )
+            document = contract_document(draft)
             expires_at = now + sale.playbook.contract.expires_after
             return Issued(document, expires_at, expires_at, {})
         return await send_contract(sale, draft.version + 1)

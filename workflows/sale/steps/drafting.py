@@ -36,24 +36,51 @@ class Rendered:
     expires_at: datetime
 
 
-async def render_contract(sale: Sale, version: int, *, for_review: bool = False) -> Rendered:
-    """Render contract `version` with the playbook's terms and the amendments agreed so far."""
-    terms = sale.playbook.contract
+def _draft(
+    sale: Sale,
+    version: int,
+    issued_at: datetime,
+    *,
+    for_review: bool = False,
+    quote_file: str | None = None,
+) -> ContractDraft:
+    """Contract `version` of the accepted (latest) quote, issued at `issued_at`, due to be signed
+    when the playbook's terms say, with the PO number and the amendments agreed so far; the
+    quote inline, or by reference to its file."""
     quote = sale.state.quotes[-1]
     acceptance = sale.state.acceptance
-    now = sale.now()
-    expires_at = now + terms.expires_after
-    request = ContractRequest(
-        workflow_id=sale.state.workflow_id,
-        lead=sale.lead,
-        playbook=sale.playbook,
-        quote=quote,
+    expires_at = issued_at + sale.playbook.contract.expires_after
+    return ContractDraft(
+        quote=None if quote_file else quote,
+        quote_file=quote_file,
         version=version,
-        issued_on=now.date(),
+        issued_on=issued_at.date(),
         signature_due=expires_at.date(),
         po_number=acceptance.po_number if acceptance else None,
         amendments=sale.state.amendments,
         for_review=for_review,
+    )
+
+
+def contract_document(record: DocumentRecord) -> ContractDocument:
+    """A contract version on file, as the sale's documents list it."""
+    return ContractDocument(
+        number=record.number,
+        version=record.version,
+        html_path=record.html_path,
+        pdf_path=record.pdf_path,
+    )
+
+
+async def render_contract(sale: Sale, version: int, *, for_review: bool = False) -> Rendered:
+    """Render contract `version` with the playbook's terms and the amendments agreed so far."""
+    now = sale.now()
+    expires_at = now + sale.playbook.contract.expires_after
+    request = ContractRequest(
+        workflow_id=sale.state.workflow_id,
+        lead=sale.lead,
+        playbook=sale.playbook,
+        **dict(_draft(sale, version, now, for_review=for_review)),
     )
     summary = f"render contract v{version}" + (" for review" if for_review else "")
     document = await sale.operations.run(
@@ -97,20 +124,10 @@ async def send_contract(sale: Sale, version: int) -> Issued:
 
 async def _send_filing(sale: Sale, version: int) -> Issued:
     terms = sale.playbook.contract
-    quote = sale.state.quotes[-1]
-    acceptance = sale.state.acceptance
     now = sale.now()
     expires_at = now + terms.expires_after
-    inline, files = references.quote_context(sale, quote)
-    draft = ContractDraft(
-        quote=quote if "quote" in inline else None,
-        quote_file=files.get("quote"),
-        version=version,
-        issued_on=now.date(),
-        signature_due=expires_at.date(),
-        po_number=acceptance.po_number if acceptance else None,
-        amendments=sale.state.amendments,
-    )
+    inline, files = references.quote_context(sale, sale.state.quotes[-1])
+    draft = _draft(sale, version, now, quote_file=files.get("quote"))
     context = {
         "signature_due": expires_at.date().isoformat(),
         "amendments": [change.model_dump(mode="json") for change in sale.state.amendments],
@@ -119,12 +136,7 @@ async def _send_filing(sale: Sale, version: int) -> Issued:
     filed = sale.latest_document("contract")
     if filed is None or filed.version != version:  # not sent (it never is cancelled): apart
         return await email_contract(sale, await render_contract(sale, version))
-    document = ContractDocument(
-        number=filed.number,
-        version=filed.version,
-        html_path=filed.html_path,
-        pdf_path=filed.pdf_path,
-    )
+    document = contract_document(filed)
     # The reminder is written from the same, the contract by its number and paths.
     reminder = {**context, **inline, "contract": document.model_dump(mode="json")}
     return Issued(document, now + terms.reminder_after, expires_at, reminder, files)
@@ -144,11 +156,6 @@ async def email_contract(sale: Sale, rendered: Rendered) -> Issued:
 
 def rendered_of(sale: Sale, record: DocumentRecord) -> Rendered:
     """A contract version on file, as a resumed run finds it (issued when it was filed)."""
-    document = ContractDocument(
-        number=record.number,
-        version=record.version,
-        html_path=record.html_path,
-        pdf_path=record.pdf_path,
-    )
+    document = contract_document(record)
     issued_at = record.created_at
     return Rendered(document, issued_at, issued_at + sale.playbook.contract.expires_after)
