@@ -81,10 +81,32 @@ def total(items: Iterable[Any], key: str) -> Decimal:
     return found
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates shared by every environment of the process, keyed by the template's
+    file and checked against its source, so an edited template is compiled again. A process
+    that builds many workers (the simulation, the tests) compiles each template once, not
+    once per worker (parsing and compiling is most of a first render)."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)  # reset by jinja2 if the source changed
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     """A strict environment over `templates_dir`; build one per activities instance."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=_COMPILED,
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "html.j2"),
