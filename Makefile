@@ -42,7 +42,7 @@ test: venv lint
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q
 
 # What a sale costs here (README: "What a sale costs"): a table, and .data/bench/latest.json
-# (soak/bench.py; about 8 minutes on 2 cores). Smaller: make bench BENCH_ARGS="--sales 50"
+# (soak/bench.py; under 10 minutes on 2 cores). Smaller: make bench BENCH_ARGS="--sales 50"
 BENCH_ARGS ?=
 bench: venv
 	$(PY) -m soak.bench $(BENCH_ARGS)

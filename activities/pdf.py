@@ -10,10 +10,10 @@ smallest cut of it that has their characters (made once per machine, `_cut`): th
 (1,900 glyphs) or the one with the everyday scripts (5,000), and the fonts of other scripts
 only when their text needs them (a one-page quote renders in ~70 ms in Latin, 130 ms were it
 in the everyday cut, ~100 ms in Greek, ~0.4 s in Japanese); text is shaped only when it has a
-script that needs it. Nothing parsed is shared
-between documents: fpdf2 subsets each font object in place when it writes the PDF, so a
-shared one would carry one document's glyphs into the next. Only the sets of characters
-each font file covers are cached: they never change.
+script that needs it. Nothing parsed is shared between documents: fpdf2 subsets each font
+object in place when it writes the PDF, so a shared one would carry one document's glyphs
+into the next. Only the sets of characters each font file covers are cached: they never
+change.
 """
 
 import html
