@@ -85,9 +85,10 @@ class SaleDriver:
         self.sent: list[str] = []
         self.skipped: list[str] = []
         self.refused: list[str] = []
+        self._seen: datetime | None = None  # the latest virtual time read of the sale
 
     async def drive(self) -> SaleRun:
-        started = await self.env.get_current_time(self.handle)
+        started = await self._now()
         previous = started
         try:
             for act in self.persona.acts:
@@ -146,7 +147,7 @@ class SaleDriver:
             if reached is None and act.once.startswith("waiting:") and await self._idle():
                 action = state.next_action.description if state.next_action else ""
                 if act.once.partition(":")[2] in action:
-                    reached = await self.env.get_current_time(self.handle)
+                    reached = await self._now()
             if reached is not None:
                 return reached
             if state.stage.is_final:
@@ -162,11 +163,19 @@ class SaleDriver:
         if due is not None and await self._idle():
             if await self._state() != state:
                 return  # it moved on between the two looks: look at it again first
-            now = await self.env.get_current_time(self.handle)
+            now = await self._now()
             if due > now:
                 await self.env.fast_forward(self.handle, due - now + timedelta(seconds=1))
                 return
         await asyncio.sleep(0.02)
+
+    async def _now(self) -> datetime:
+        """The sale's virtual time, never earlier than a time read before: a run just continued
+        as new has no skipping of its own until it is fast-forwarded, and until then the SDK
+        reads the wall clock for it, which would send the next fast-forward past a deadline."""
+        read = await self.env.get_current_time(self.handle)
+        self._seen = read if self._seen is None else max(self._seen, read)
+        return self._seen
 
     async def _idle(self) -> bool:
         """No activity or workflow task in flight: the sale waits for time or an event."""
@@ -196,7 +205,7 @@ class SaleDriver:
 
     async def _at(self, target: datetime) -> datetime:
         """Fast-forward the sale to `target` (virtual), unless it is there already."""
-        now = await self.env.get_current_time(self.handle)
+        now = await self._now()
         if target > now and not await self.env.fast_forward(self.handle, target - now):
             raise Ended
         return max(target, now)
