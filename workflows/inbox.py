@@ -12,9 +12,8 @@ ones are counted.
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue
@@ -30,32 +29,10 @@ with workflow.unsafe.imports_passed_through():
     from sales.unreadable import Unreadable, too_large, unreadable
 
 from workflows.messages import Message, Messages
-
-E = TypeVar("E", bound=Event, covariant=True)
+from workflows.received import Received, Refused
 
 # What a typed handler of an event receives.
 Payload = Event | Unreadable
-
-
-@dataclass
-class Received(Generic[E]):
-    """A validated event waiting for the workflow to act on it."""
-
-    signal: str
-    event: E
-    at: datetime
-
-
-@dataclass
-class Refused:
-    """Why a message is not an event the workflow can take, and what came."""
-
-    signal: str
-    what: Unreadable
-
-    @property
-    def reason(self) -> str:
-        return self.what.problem
 
 
 def count_dropped(

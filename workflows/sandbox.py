@@ -1,8 +1,9 @@
 """The workflow sandbox every worker and replayer of ours runs: the contract's models pass through.
 
 The sandbox imports a workflow's modules afresh for each run, so a module of pydantic models
-rebuilds its classes for every sale, continue-as-new included. The modules below hold only
-models, names and pure helpers, the same for every run, so they are imported once per worker.
+or dataclasses rebuilds its classes for every sale, continue-as-new included. The modules below
+hold only models, names and pure helpers, the same for every run, so they are imported once per
+worker.
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ PASSED_THROUGH = (
     "workflows.sale.snapshot",
     "workflows.sale.legacy",
     "workflows.support.api",
+    "workflows.received",
+    "workflows.sale.contract_versions",
 )
 
 

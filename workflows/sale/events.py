@@ -31,8 +31,9 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import AppliedEvent, SaleState
 
 from workflows.alarm import Alarm
-from workflows.inbox import EventInbox, Payload, Received, Refused, count_dropped
+from workflows.inbox import EventInbox, Payload, count_dropped
 from workflows.messages import Message
+from workflows.received import Received, Refused
 from workflows.sale import api
 from workflows.sale.snapshot import Ending, KeptEvent
 

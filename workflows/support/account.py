@@ -25,8 +25,9 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import AppliedEvent, NextAction
 
 from workflows.holidays import Holidays
-from workflows.inbox import EventInbox, Payload, Received, Refused
+from workflows.inbox import EventInbox, Payload
 from workflows.messages import Message
+from workflows.received import Received, Refused
 from workflows.support import api
 from workflows.support.events import AccountEvents, Rejected
 from workflows.support.mail import AccountMail

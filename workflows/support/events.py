@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
         TicketResolved,
     )
 
-from workflows.inbox import Received
+from workflows.received import Received
 from workflows.support.words import day_text
 
 if TYPE_CHECKING:

@@ -28,8 +28,9 @@ with workflow.unsafe.imports_passed_through():
 from workflows import search_attributes as sa
 from workflows.emailing import Suppressed, Undeliverable, send_email
 from workflows.holidays import Holidays
-from workflows.inbox import EventInbox, Payload, Received, Refused
+from workflows.inbox import EventInbox, Payload
 from workflows.messages import Message
+from workflows.received import Received, Refused
 from workflows.support import api
 from workflows.versions import EARLY_PATCHES, OUTREACH_RULES, follows
 

@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.process import StepName
     from sales.stages import LostReason
 
-from workflows.inbox import Received
+from workflows.received import Received
 from workflows.sale import api
 from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import Step

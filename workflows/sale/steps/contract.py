@@ -12,10 +12,10 @@ with workflow.unsafe.imports_passed_through():
     from sales.stages import LostReason
     from sales.state import DocumentRecord, Signature
 
+from workflows.sale.contract_versions import Issued
 from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import Step
 from workflows.sale.steps.drafting import (
-    Issued,
     context_of,
     contract_document,
     email_contract,

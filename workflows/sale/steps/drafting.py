@@ -1,6 +1,5 @@
 """Rendering contract versions from the accepted offer and sending them, for review or signature."""
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,28 +11,9 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import DocumentRecord
 
 from workflows.sale import references
+from workflows.sale.contract_versions import Issued, Rendered
 from workflows.sale.sale import Sale
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT
-
-
-@dataclass
-class Issued:
-    """A contract version out with the buyer, with its deadlines and its email's context."""
-
-    document: ContractDocument
-    remind_at: datetime
-    expires_at: datetime
-    context: dict[str, Any]
-    context_files: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Rendered:
-    """A contract version on file, with when it was issued and when it lapses unsigned."""
-
-    document: ContractDocument
-    issued_at: datetime
-    expires_at: datetime
 
 
 def _draft(

@@ -9,10 +9,11 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import ContractDocument
     from sales.state import GateRecord, GateStatus
 
+from workflows.sale.contract_versions import Rendered
 from workflows.sale.events import SaleEnded
 from workflows.sale.sale import Sale
 from workflows.sale.steps.base import Step
-from workflows.sale.steps.drafting import Rendered, context_of, render_contract, rendered_of
+from workflows.sale.steps.drafting import context_of, render_contract, rendered_of
 
 
 class LegalReview(Step):

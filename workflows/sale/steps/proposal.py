@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.stages import LostReason
     from sales.state import Acceptance
 
-from workflows.inbox import Received
+from workflows.received import Received
 from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.steps.approval import approved, needs_approval

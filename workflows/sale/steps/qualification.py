@@ -11,7 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import QualificationRequest, QualificationResult
     from sales.stages import LostReason
 
-from workflows.inbox import Received
+from workflows.received import Received
 from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, Step
 

@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.state import Acceptance, DocumentRecord, GateRecord, GateStatus
 
 from workflows.emailing import MissedDeadline
-from workflows.inbox import Received
+from workflows.received import Received
 from workflows.sale.events import SaleEnded
 from workflows.sale.steps.approval import ApprovalTooLate, approved, needs_approval
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT, Step
