@@ -132,9 +132,8 @@ REAL_PATHS = (
     "tests/workflows/sale/test_continue_as_new.py",
 )
 # The longest tests start first, so that none of them begins near the end: the faults
-# (servers and workers of their own, killed and started again, mostly waiting on timeouts),
-# whole simulations (a sale continued as new at every wait, compared with one never continued),
-# and the files of 20 s and more (reports over many sales, the browser, two years of an account).
+# (servers and workers of their own, killed and started again, mostly waiting on timeouts) and
+# whole simulations (a sale continued as new at every wait, compared with one never continued).
 # They share the pytest workers with the rest: each worker takes the ports of what it starts
 # from a range of its own (pytest_configure), so no test needs a worker to itself. (Grouped on
 # one worker each, faults and simulations cost 40 s more: their waits no longer overlapped.)
@@ -143,11 +142,6 @@ FIRST = (
     "tests/simulation/",
     "tests/workflows/sale/test_continue_as_new.py",
     "tests/devstack/",
-    "tests/cli/test_report.py",
-    "tests/cli/test_imports.py",
-    "tests/properties/",
-    "tests/gateway/test_codec_in_ui.py",
-    "tests/workflows/support/test_account_years.py",
 )
 
 
