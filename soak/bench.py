@@ -238,7 +238,11 @@ async def _throughput(
             "sales_per_s": round(two_sales.per_second, 2),
             "floor_per_s": round(two_floor.per_second, 2),
             "ratio": ratio(two_floor.per_second, two_sales.per_second),
-            "what": "the same with a second worker process on the same task queues",
+            "what": (
+                f"the same with a second worker process on the same task queues, "
+                f"{two_sales.count} of each"
+            ),
+            "sales": two_sales.count,
         },
         **shape,
     }
