@@ -259,12 +259,13 @@ class _Pdf(FPDF):
 def _load_fonts(pdf: _Pdf, text: str) -> None:
     """Kurinto Sans, the fallbacks the text needs, and shaping if its scripts need it."""
     chars = set(text)
+    codes = {ord(char) for char in chars}
     # fpdf2 maps every character a font has when it loads it (~40 ms for Kurinto's 19,000);
     # the characters the document uses, and those fpdf2 adds itself, are all it needs.
-    used = sorted({ord(char) for char in chars} | _ADDED_BY_FPDF2)
+    used = sorted(codes | _ADDED_BY_FPDF2)
     # The Latin cut unless the everyday one has a character of the text that it lacks (an
     # emoji or a Japanese name is no reason to load more of Kurinto: neither cut has it).
-    outside = {ord(char) for char in chars} - _coverage(_cut(_FONT[""], "latin"))
+    outside = codes - _coverage(_cut(_FONT[""], "latin"))
     cut = "everyday" if outside & _coverage(_cut(_FONT[""], "everyday")) else "latin"
     for style, file_name in _FONT.items():
         pdf.add_font(_FAMILY, style, _cut(file_name, cut), unicode_range=used)
