@@ -82,7 +82,8 @@ class Settings(BaseSettings):
     # Sends and renders mostly wait (SMTP, the server; renders run in threads): 10, 50 and 100
     # slots all took 58-79 s for the 100 sales, within the noise; 50 lets slow SMTP overlap.
     worker_max_concurrent_activities: int = 50
-    # No workflow runs local activities today: a bound for when one does.
+    # No workflow runs local activities today: a bound for when one does. A workflow task waiting
+    # for its local activity holds a workflow task slot meanwhile (README "What a sale costs").
     worker_max_concurrent_local_activities: int = 10
     # Open sales kept in memory between their workflow tasks (the sticky cache); one not in it
     # is replayed from its history at its next event: slower, not wrong. Each cached sale holds
