@@ -39,15 +39,16 @@ class OneSideEffect:
 
     @workflow.run
     async def run(self, seconds: float, local: bool) -> float:
+        timeout = timedelta(seconds=seconds + 60)
         if local:
             return await workflow.execute_local_activity(
                 slow_side_effect,
                 seconds,
-                start_to_close_timeout=timedelta(seconds=seconds + 60),
+                start_to_close_timeout=timeout,
                 retry_policy=RetryPolicy(maximum_attempts=1),
             )
         return await workflow.execute_activity(
-            slow_side_effect, seconds, start_to_close_timeout=timedelta(seconds=seconds + 60)
+            slow_side_effect, seconds, start_to_close_timeout=timeout
         )
 
 
