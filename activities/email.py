@@ -100,50 +100,73 @@ class EmailActivities:
 
     @activity.defn
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
-        """Render and send one email; a bad, refused or opted-out address is not retried."""
+        """Render and send one email, and first the earlier one it carries (process version 7);
+        a bad, refused or opted-out address is not retried."""
         request = store_for(self._settings.playbooks_dir).complete(request)
         request = await asyncio.to_thread(self._filing.with_lead, request)
         to = checked_recipient(request.to)
-        if not TEMPLATE_NAME.match(request.template):
-            raise ApplicationError(
-                f"template name {request.template!r} is not a plain name like 'follow_up'",
-                type="TemplateError",
-            )
-        async with heartbeating():
-            carried = await self._carried(request)
-            subject, text, html = await asyncio.to_thread(self._render, request, carried.context)
-            message = self._message(request, to, subject, text, html)
-            mid = str(message["Message-ID"])
-            receipt = EmailReceipt(
+        earlier_request = request.earlier_request()
+        emails = [request] if earlier_request is None else [earlier_request, request]
+        for email in emails:
+            if not TEMPLATE_NAME.match(email.template):
+                raise ApplicationError(
+                    f"template name {email.template!r} is not a plain name like 'follow_up'",
+                    type="TemplateError",
+                )
+        # Every heartbeat names what is delivered, and one follows each delivery: a retry
+        # after this worker dies (or after the second email failed) sends nothing twice.
+        delivered = _delivered_before()
+        receipts: list[EmailReceipt] = []
+        async with heartbeating(lambda: (DELIVERED, *delivered) if delivered else ()):
+            for email in emails:
+                receipt, sent = await self._send_one(email, to, delivered)
+                receipts.append(receipt)
+                if sent:
+                    activity.heartbeat(DELIVERED, *delivered)
+        if earlier_request is None:
+            return receipts[0]
+        return receipts[1].model_copy(update={"earlier": receipts[0]})
+
+    async def _send_one(
+        self, request: EmailRequest, to: str, delivered: list[str]
+    ) -> tuple[EmailReceipt, bool]:
+        """The receipt, and whether this attempt handed the email to SMTP; `delivered` gains
+        its Message-ID once it is out, by this attempt or an earlier one."""
+        carried = await self._carried(request)
+        subject, text, html = await asyncio.to_thread(self._render, request, carried.context)
+        message = self._message(request, to, subject, text, html)
+        mid = str(message["Message-ID"])
+        receipt = EmailReceipt(
+            to=to,
+            subject=subject,
+            message_id=mid,
+            sent_at=datetime.now(UTC),
+            contract=carried.contract,
+        )
+        if mid in delivered or mid in self._deliveries:
+            activity.logger.info("%s (%s) was delivered before", request.step, mid)
+            if mid not in delivered:
+                delivered.append(mid)
+            return receipt, False
+        for reference in carried.attachments:
+            await _attach(message, self._documents, self._typeset, reference)
+        await self._refuse_if_suppressed(request, to)
+        sent = await self._deliveries.once(
+            mid,
+            lambda: deliver(
+                message,
+                sender=request.book.seller.email,
                 to=to,
-                subject=subject,
-                message_id=mid,
-                sent_at=datetime.now(UTC),
-                contract=carried.contract,
-            )
-            if _delivered_before(mid) or mid in self._deliveries:
-                activity.logger.info("%s (%s) was delivered before", request.step, mid)
-                return receipt
-            for reference in carried.attachments:
-                await _attach(message, self._documents, self._typeset, reference)
-            await self._refuse_if_suppressed(request, to)
-            sent = await self._deliveries.once(
-                mid,
-                lambda: deliver(
-                    message,
-                    sender=request.book.seller.email,
-                    to=to,
-                    settings=self._settings,
-                    last_look=lambda: self._refuse_if_withdrawn(request),
-                ),
-            )
+                settings=self._settings,
+                last_look=lambda: self._refuse_if_withdrawn(request),
+            ),
+        )
+        delivered.append(mid)
         if not sent:
             activity.logger.info("%s (%s) sent by an overlapping attempt", request.step, mid)
-            return receipt
-        # The last heartbeat says so: a retry after this worker dies does not send it again.
-        activity.heartbeat(DELIVERED, mid)
+            return receipt, False
         activity.logger.info("sent %s (%s) to %s", request.step, mid, self._shown(to))
-        return receipt
+        return receipt, True
 
     async def _refuse_if_suppressed(self, request: EmailRequest, to: str) -> None:
         if self._suppression is None or _sellers_own(request, to):
@@ -264,6 +287,9 @@ def _sellers_own(request: EmailRequest, to: str) -> bool:
     return normalise_email(to) in {normalise_email(a) for a in own}
 
 
-def _delivered_before(message_id: str) -> bool:
+def _delivered_before() -> list[str]:
+    """The Message-IDs the last attempt's heartbeat said were delivered."""
     details = activity.info().heartbeat_details
-    return len(details) >= 2 and details[0] == DELIVERED and details[1] == message_id
+    if not details or details[0] != DELIVERED:
+        return []
+    return [str(mid) for mid in details[1:]]

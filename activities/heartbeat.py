@@ -3,7 +3,8 @@ the end of the start-to-close timeout, and a cancel reaches the activity."""
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 from temporalio import activity
 
@@ -11,12 +12,14 @@ HEARTBEAT_EVERY = 1.0  # seconds; the workflows' heartbeat timeouts are a few ti
 
 
 @contextlib.asynccontextmanager
-async def heartbeating() -> AsyncIterator[None]:
-    """Heartbeat every second while the body runs."""
+async def heartbeating(
+    details: Callable[[], Sequence[Any]] = tuple,
+) -> AsyncIterator[None]:
+    """Heartbeat every second while the body runs, with `details()` as they are then."""
 
     async def beat() -> None:
         while True:
-            activity.heartbeat()
+            activity.heartbeat(*details())
             await asyncio.sleep(HEARTBEAT_EVERY)
 
     task = asyncio.create_task(beat())

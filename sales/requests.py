@@ -164,6 +164,17 @@ class ContractDocument(BaseModel):
     pdf_path: str = ""
 
 
+class EarlierEmail(SetOnly):
+    """An email to the same recipient that its activity sends just before the one requested
+    (process version 7: the orientation with the first offer, one activity for both)."""
+
+    step: str
+    template: str
+    context: dict[str, Any] = Field(default_factory=dict)
+    attachments: list[str] = Field(default_factory=list)
+    context_files: dict[str, str] = Field(default_factory=dict)
+
+
 class EmailRequest(UsesPlaybook, UsesLead, SetOnly):
     """One email to render from `templates/emails/<template>.*.j2` and send.
 
@@ -185,16 +196,29 @@ class EmailRequest(UsesPlaybook, UsesLead, SetOnly):
         default=None,
         description="a contract this email renders, files and attaches (process version 6)",
     )
+    earlier: EarlierEmail | None = Field(
+        default=None,
+        description="an email to the same recipient sent first by the same activity (version 7)",
+    )
+
+    def earlier_request(self) -> "EmailRequest | None":
+        """The earlier email as a request of its own: this one's sale, recipient and playbook."""
+        if self.earlier is None:
+            return None
+        return self.model_copy(
+            update={**self.earlier.model_dump(), "contract": None, "earlier": None}
+        )
 
 
-class EmailReceipt(BaseModel):
-    """What was sent: subject and Message-ID, for the sale's state."""
+class EmailReceipt(SetOnly):
+    """What was sent: subject and Message-ID, for the sale's state (and the earlier email's)."""
 
     to: str
     subject: str
     message_id: str
     sent_at: datetime
     contract: ContractDocument | None = None
+    earlier: "EmailReceipt | None" = None
 
 
 class QuoteRequest(UsesPlaybook, UsesLead, SetOnly):

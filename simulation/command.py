@@ -57,9 +57,17 @@ class RecordedEmails(EmailActivities):
 
     @activity.defn(name="send_email")
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
-        """The email as it would be sent, recorded instead of handed to SMTP."""
+        """The email as it would be sent (and the earlier one it carries, first), recorded
+        instead of handed to SMTP."""
         request = store_for(self._settings.playbooks_dir).complete(request)
         request = await asyncio.to_thread(self._filing.with_lead, request)
+        earlier = request.earlier_request()
+        if earlier is None:
+            return await self._recorded(request)
+        first = await self._recorded(earlier)
+        return (await self._recorded(request)).model_copy(update={"earlier": first})
+
+    async def _recorded(self, request: EmailRequest) -> EmailReceipt:
         to = checked_recipient(request.to)
         carried = await self._carried(request)
         subject, _, _ = self._render(request, carried.context)

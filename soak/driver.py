@@ -237,15 +237,18 @@ class Driver:
     async def _note_send(
         self, run: SaleRun, workflow_id: str, event: HistoryEvent, by_event: dict[int, EmailSend]
     ) -> None:
-        """Email activities by step (their summary, `email: <step>`), to tell in-flight sends."""
+        """Email activities by step (their summary, `email: <step>`, or `email: <earlier step>
+        + <step>`), to tell in-flight sends."""
         at = event.event_time.ToDatetime(UTC).timestamp()
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             scheduled = event.activity_task_scheduled_event_attributes
             if scheduled.activity_type.name != "send_email":
                 return
             [summary] = await self.client.data_converter.decode([event.user_metadata.summary])
-            step = str(summary).removeprefix("email: ")
-            run.sends[f"{workflow_id} {step}"] = by_event[event.event_id] = EmailSend(at)
+            started = by_event[event.event_id] = EmailSend(at)
+            # `email: orientation + proposal_v1`: an earlier email the same activity sends.
+            for step in str(summary).removeprefix("email: ").split(" + "):
+                run.sends[f"{workflow_id} {step}"] = started
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
             asked = event.activity_task_cancel_requested_event_attributes
             send = by_event.get(asked.scheduled_event_id)

@@ -63,12 +63,26 @@ async def send_email(
     Stopped when `stop()` turns true first; MissedDeadline when `within` runs out;
     other failures are retried.
     """
+    records = await send_emails(request, process_version=process_version, within=within, stop=stop)
+    return records[-1]
+
+
+async def send_emails(
+    request: EmailRequest,
+    *,
+    process_version: int | None,
+    within: timedelta | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> list[EmailRecord]:
+    """As `send_email`, with the earlier email the request carries (`EmailRequest.earlier`)
+    sent first by the same activity: the records of both, in the order they went out."""
     # An attempt already talking to the SMTP server when the sale ends learns of the cancel
     # only at its next heartbeat and may deliver: wait for it to finish, so that an email
     # that went out is recorded (and counted) instead of vanishing from the sale's state.
     # Behind a patch for workflows begun before process version 3: sales that ended while a
     # send was cancelled replay as they ran.
     waits = follows(process_version, EARLY_PATCHES, "email-cancel-waits")
+    steps = f"{request.earlier.step} + {request.step}" if request.earlier else request.step
     handle = workflow.start_activity_method(
         EmailActivities.send_email,
         request,
@@ -76,7 +90,7 @@ async def send_email(
         heartbeat_timeout=HEARTBEAT_TIMEOUT,
         schedule_to_close_timeout=within,
         retry_policy=EMAIL_RETRY,
-        summary=f"email: {request.step}",
+        summary=f"email: {steps}",
         cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
         if waits
         else ActivityCancellationType.TRY_CANCEL,
@@ -90,7 +104,7 @@ async def send_email(
             except (ActivityError, CancelledError):
                 pass
             else:  # it finished in the same moment: it was sent after all
-                return _record(request, handle.result())
+                return _records(request, handle.result())
             raise Stopped(f"{request.step} was not sent: the sale ended first")
     try:
         receipt = await handle
@@ -103,7 +117,14 @@ async def send_email(
         if within is not None and isinstance(cause, ActivityTimeout):
             raise MissedDeadline(f"{request.step} could not be sent in time: {cause}") from err
         raise
-    return _record(request, receipt)
+    return _records(request, receipt)
+
+
+def _records(request: EmailRequest, receipt: EmailReceipt) -> list[EmailRecord]:
+    earlier = request.earlier_request()
+    if earlier is None or receipt.earlier is None:
+        return [_record(request, receipt)]
+    return [_record(earlier, receipt.earlier), _record(request, receipt)]
 
 
 def _record(request: EmailRequest, receipt: EmailReceipt) -> EmailRecord:

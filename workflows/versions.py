@@ -19,6 +19,9 @@ one activity instead of two, and the emails and the contract read the accepted q
 the document store by reference instead of carrying it; `NextActionAt` is the deadline of
 what the sale waits for, so the one timer ringing early and set again costs no upsert.
 
+7: the orientation goes out with the first offer, by one activity, when the offer follows the
+needs analysis at once (no discount held for approval): one action less.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -26,12 +29,13 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 6
+PROCESS_VERSION = 7
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
 ACCOUNT = 4
 LEAN = 5
 FILED_BY_EMAIL = 6
+ORIENTATION_WITH_OFFER = 7
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

@@ -20,7 +20,7 @@ from sales.events import Application, ItemOfInterest, NeedsIdentified
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure, RoundingPolicy, load_playbook
 from sales.quote import Quote, price_lines, total_lines
-from sales.requests import EmailRequest
+from sales.requests import EarlierEmail, EmailRequest
 from sales.suppression import SuppressionChange, SuppressionSource, SuppressionStatus
 from sales.unsubscribe import read_unsubscribe_token, unsubscribe_token
 from settings import ROOT, Settings
@@ -392,3 +392,51 @@ async def test_a_retry_after_a_crash_does_not_send_what_was_delivered(
     again = await retry.run(acts.send_email, request(playbook, lead))
     assert again.message_id == receipt.message_id
     assert smtp.inbox.steps(lead.email) == ["intro"]
+
+
+async def test_an_earlier_email_goes_first_and_a_retry_sends_only_what_did_not_go(
+    smtp: SmtpServer, playbook: Playbook, lead: Lead, tmp_path: Path
+) -> None:
+    # Process version 7: the orientation rides with the first offer, one activity for both.
+    needs = NeedsIdentified(
+        summary="Two plants lose 30 hours a month to pump failures.",
+        items=[ItemOfInterest(sku="NW-SENSOR-100", quantity=10)],
+    )
+    orientation = EarlierEmail(
+        step="orientation",
+        template="orientation",
+        context={"needs": needs.model_dump(mode="json"), "currency": "EUR"},
+    )
+    pdf = tmp_path / "Q-2026-x-v1.pdf"
+    offer = request(
+        playbook,
+        lead,
+        "proposal",
+        step="proposal_v1",
+        context={"quote": a_quote(playbook), "formal": False},
+        attachments=[str(pdf)],
+        earlier=orientation,
+    )
+    first = ActivityEnvironment()
+    beats: list[Any] = []
+    first.on_heartbeat = lambda *details: beats.append(details)
+    settings = Settings(smtp_port=smtp.port, documents_dir=tmp_path / "documents")
+    # The quote's PDF is not there yet: the orientation goes out, the offer waits for a retry.
+    with pytest.raises(ApplicationError) as caught:
+        await first.run(EmailActivities(settings).send_email, offer)
+    assert (caught.value.type, caught.value.non_retryable) == ("AttachmentMissing", False)
+    assert smtp.inbox.steps(lead.email) == ["orientation"]
+    (sent,) = smtp.inbox.to(lead.email)
+    assert beats[-1] == (DELIVERED, str(sent["Message-ID"]))
+
+    # The retry runs on another worker, which knows only the last heartbeat.
+    pdf.write_bytes(b"%PDF-1.4\n% a stand-in document\n%%EOF\n")
+    retry = ActivityEnvironment()
+    retry.info = dataclasses.replace(retry.info, attempt=2, heartbeat_details=list(beats[-1]))
+    receipt = await retry.run(EmailActivities(settings).send_email, offer)
+    assert smtp.inbox.steps(lead.email) == ["orientation", "proposal_v1"]
+    assert receipt.earlier is not None
+    assert receipt.earlier.message_id == str(sent["Message-ID"])
+    assert receipt.earlier.subject == str(sent["Subject"])
+    assert receipt.message_id == str(smtp.inbox.to(lead.email)[1]["Message-ID"])
+    assert "EUR 1,560.33" in body(parsed(smtp.inbox.to(lead.email)[1]), "plain")

@@ -5,7 +5,8 @@ server of its own and writes `tests/histories/<playbook>-<persona>.json`. The
 histories recorded by earlier code are kept as they are (sale_won.json, support_*.json,
 and a folder per change, named for it, with what the code before it recorded:
 `before-outreach-rules/`, `before-plain-sale/`, `before-process-3/`, `before-lean/`,
-`before-filed-by-email/`): they stand for sales that started on older code. The account's runs
+`before-filed-by-email/`, `before-orientation-with-offer/`): they stand for sales that
+started on older code. The account's runs
 over two years (`account/`) are recorded by tests/workflows/support/test_account_years.py, which
 `make histories` runs after this.
 """

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.limits import EVENTS_PER_STAGE
     from sales.process import StepName, stage_of, takers, waits_for
     from sales.refusals import COMMAND_REFUSED, Refusal
-    from sales.stages import LostReason
+    from sales.stages import LostReason, SalesStage
     from sales.state import AppliedEvent, SaleState
 
 from workflows.alarm import Alarm
@@ -136,7 +136,9 @@ class Events:
         self.ending: SaleEnded | None = SaleEnded.of(ending) if ending else None
         self.current: int = -1
         # Seller commands whose update waits for the step to apply or reject them.
-        self._commands: dict[int, tuple[Received[Event], str | None]] = {}
+        # A command waiting for its step: its outcome, and the stage it was applied in (the
+        # sale may have moved on by the time the command's answer is sent).
+        self._commands: dict[int, tuple[Received[Event], str | None, SalesStage]] = {}
         self._waiting_for: tuple[type[Event], ...] = ()
         # A run continues as new only once it went on a little, so a new run cannot loop.
         self.progressed = fresh
@@ -265,12 +267,12 @@ class Events:
                 status="kept", detail=f"kept until {self.step} is ready for it"
             )
         key = id(received)
-        self._commands[key] = (received, None)
+        self._commands[key] = (received, None, self._state.stage)
         await workflow.wait_condition(lambda: self._commands[key][1] is not None)
-        outcome = self._commands.pop(key)[1] or "not applied"
+        _, outcome, stage = self._commands.pop(key)
         if outcome != "applied":
-            raise refused(Refusal(reason=outcome, recorded=True))
-        return api.CommandAnswer(status="applied", detail=f"applied in {self._state.stage}")
+            raise refused(Refusal(reason=outcome or "not applied", recorded=True))
+        return api.CommandAnswer(status="applied", detail=f"applied in {stage}")
 
     # --- waits ------------------------------------------------------------------------
 
@@ -383,7 +385,7 @@ class Events:
 
     def _settle(self, received: Received[Event], outcome: str) -> None:
         if id(received) in self._commands:
-            self._commands[id(received)] = (received, outcome)
+            self._commands[id(received)] = (received, outcome, self._state.stage)
 
     def reject_leftovers(self) -> None:
         """Events kept for steps that are over are rejected, not lost."""

@@ -15,12 +15,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import public_holidays
     from sales.events import Event
     from sales.playbook import Playbook
-    from sales.requests import ContractDraft, EmailRequest, HolidaysRequest
+    from sales.requests import ContractDraft, EarlierEmail, EmailRequest, HolidaysRequest
     from sales.sending import scheduled
     from sales.stages import LostReason
     from sales.state import EmailRecord
 
-from workflows.emailing import MissedDeadline, Stopped, Suppressed, Undeliverable, send_email
+from workflows.emailing import MissedDeadline, Stopped, Suppressed, Undeliverable, send_emails
 from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.operations import NeedsAttention
@@ -55,6 +55,7 @@ class Mail:
         before: datetime | None = None,
         context_files: dict[str, str] | None = None,
         contract: ContractDraft | None = None,
+        earlier: EarlierEmail | None = None,
     ) -> bool:
         """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost,
         and one being sent or retried when the sale ends is cancelled.
@@ -65,7 +66,9 @@ class Mail:
         email, while it waited, or while it was being retried), or its window opens only at
         `before` or later. `outreach`: the rule of sales begun before those rules.
         `context_files`: context the email reads from the document store; `contract`: one it
-        renders, files and attaches (recorded among the sale's documents when sent).
+        renders, files and attaches (recorded among the sale's documents when sent);
+        `earlier`: an email to the same recipient the same activity sends first (recorded
+        first), which the caller has checked may go when this one does.
         """
         sale = self._sale
         events = sale.events
@@ -99,11 +102,12 @@ class Mail:
                 attachments=attachments or [],
                 context_files=context_files or {},
                 contract=contract,
+                earlier=earlier,
             )
 
         cancels = cancelled_by if sale.outreach_rules else ()
         try:
-            record = await sale.operations.run(
+            records = await sale.operations.run(
                 f"email {step}",
                 lambda: self._send(request(), within=within, sellers=not to_lead, cancels=cancels),
                 errors=(MissedDeadline, Cancelled),
@@ -111,7 +115,8 @@ class Mail:
         except Cancelled as cancelled:
             sale.email_cancelled(step, str(cancelled))
             return False
-        sale.emailed(record)
+        for record in records:
+            sale.emailed(record)
         return True
 
     def _addressed(self, to: str) -> str:
@@ -137,14 +142,14 @@ class Mail:
         within: timedelta | None,
         sellers: bool,
         cancels: tuple[type[Event], ...],
-    ) -> EmailRecord:
+    ) -> list[EmailRecord]:
         events = self._sale.events
 
         def stop() -> bool:
             return events.ending is not None or events.first_kept(cancels) is not None
 
         try:
-            return await send_email(
+            return await send_emails(
                 request, process_version=self._sale.process_version, within=within, stop=stop
             )
         except Stopped as stopped:

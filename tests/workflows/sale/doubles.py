@@ -79,6 +79,12 @@ class Doubles:
             raise ApplicationError(
                 "550 mailbox unknown", type="RecipientRefused", non_retryable=True
             )
+        earlier = request.earlier_request()  # process version 7: sent first, by this activity
+        if earlier is not None:
+            receipt = await self.send_email(earlier)
+            return (await self.send_email(request.model_copy(update={"earlier": None}))).model_copy(
+                update={"earlier": receipt}
+            )
         self.emails.append(request)
         draft = request.contract  # process version 6: the contract email files it
         contract = None

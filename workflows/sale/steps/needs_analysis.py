@@ -5,7 +5,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from sales.process import StepName
 
-from workflows.sale import references
+from workflows.sale.steps import orientation
 from workflows.sale.steps.base import Step
 from workflows.sale.steps.quoting import priced_needs
 
@@ -28,11 +28,5 @@ class NeedsAnalysis(Step):
             )
             needs, quote = await priced_needs(sale, due)
             sale.draft = quote
-        if sale.playbook.needs_analysis.send_orientation and not sale.sent("orientation"):
-            context, files = references.needs_context(sale, needs)
-            await sale.mail.send(
-                "orientation",
-                "orientation",
-                {**context, "currency": sale.playbook.currency},
-                context_files=files,
-            )
+        if orientation.wanted(sale) and not orientation.goes_with_offer(sale):
+            await orientation.send(sale)

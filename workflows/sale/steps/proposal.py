@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.received import Received
 from workflows.sale import references
 from workflows.sale.events import SaleEnded
+from workflows.sale.steps import orientation
 from workflows.sale.steps.approval import approved, needs_approval
 from workflows.sale.steps.base import Step
 from workflows.sale.steps.quoting import PricingFailed, expiry, first_offer, reprice
@@ -192,4 +193,5 @@ class Proposal(Step):
             {**context, "formal": formal},
             attachments=[quote.pdf_path] if quote.pdf_path else [],
             context_files=files,
+            earlier=orientation.with_offer(self.sale),
         )

@@ -1,11 +1,17 @@
-"""NEEDS_ANALYSIS in the fast tier: a prospect whose needs nobody records in time is stalled."""
+"""NEEDS_ANALYSIS in the fast tier: a prospect whose needs nobody records in time is stalled;
+the orientation email goes out with the first offer, or alone when the offer is held."""
 
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from sales.requests import EmailRequest
 from sales.stages import LostReason, SalesStage
 from settings import Settings
-from tests.workflows.helpers import new_lead, playbook_named, sent, start_paused, wait_for
+from tests.workflows.helpers import NEEDS, new_lead, playbook_named, sent, start_paused, wait_for
 from tests.workflows.sale.doubles import Doubles
 
 
@@ -30,3 +36,63 @@ async def test_needs_not_recorded_in_time_end_the_sale_stalled(
     assert prospect.stage == SalesStage.NEEDS_ANALYSIS
     assert lost.at - prospect.at >= playbook.needs_analysis.timeout
     assert state.quotes == [] and doubles.steps_to(lead.email) == ["intro"]
+
+
+async def email_activities(
+    env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]
+) -> list[list[str]]:
+    """The steps each email activity was asked to send, in the order they were scheduled."""
+    sends = []
+    async for event in handle.fetch_history_events():
+        if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name == "send_email":
+            [request] = await env.client.data_converter.decode(
+                scheduled.input.payloads, [EmailRequest]
+            )
+            earlier = [request.earlier.step] if request.earlier else []
+            sends.append([*earlier, request.step])
+    return sends
+
+
+async def test_the_orientation_goes_out_with_the_first_offer_by_one_activity(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    lead = new_lead()
+    handle = await start_paused(ts_env, fast_settings, lead, playbook_named("default"))
+    await wait_for(handle, lambda s: "intro" in sent(s), "intro")
+    await handle.signal("interest_expressed", {})
+    await handle.signal("needs_identified", NEEDS)
+    state = await wait_for(handle, lambda s: "proposal_v1" in sent(s), "the offer sent")
+
+    # Process version 7: one activity, the orientation first; the sale records both.
+    assert await email_activities(ts_env, handle) == [["intro"], ["orientation", "proposal_v1"]]
+    assert doubles.steps_to(lead.email) == ["intro", "orientation", "proposal_v1"]
+    assert sent(state) == ["intro", "orientation", "proposal_v1"]
+    orientation, offer = state.emails[1], state.emails[2]
+    assert orientation.subject == "orientation orientation"  # the double's subject
+    assert orientation.message_id != offer.message_id
+    assert state.stage == SalesStage.PROPOSAL and len(state.quotes) == 1
+
+
+async def test_a_discount_held_for_approval_does_not_hold_the_orientation(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    lead = new_lead()
+    playbook = playbook_named("default")
+    handle = await start_paused(ts_env, fast_settings, lead, playbook)
+    await wait_for(handle, lambda s: "intro" in sent(s), "intro")
+    await handle.signal("interest_expressed", {})
+    over = playbook.proposal.discount_approval_threshold + 5
+    await handle.signal("needs_identified", {**NEEDS, "discount_percent": str(over)})
+    state = await wait_for(handle, lambda s: "discount_approval_v1" in sent(s), "the manager asked")
+
+    # The offer waits for the manager; the orientation answers the needs at once, alone.
+    assert await email_activities(ts_env, handle) == [
+        ["intro"],
+        ["orientation"],
+        ["discount_approval_v1"],
+    ]
+    assert doubles.steps_to(lead.email) == ["intro", "orientation"]
+    assert state.awaiting_discount_approval and state.quotes == []

@@ -1,0 +1,67 @@
+"""The orientation email, what the sale understood of the prospect's needs: sent as the needs
+analysis ends or, from process version 7, with the first offer when that follows at once, by
+the same activity (one action less, and both emails arrive in the same moment as before)."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from sales.process import StepName
+    from sales.requests import EarlierEmail
+
+from workflows.sale import references
+from workflows.sale.sale import Sale
+from workflows.sale.steps.approval import needs_approval
+from workflows.versions import ORIENTATION_WITH_OFFER
+
+STEP = "orientation"
+
+
+def wanted(sale: Sale) -> bool:
+    """The playbook's needs analysis sends one, and this sale has not sent it yet."""
+    playbook = sale.playbook
+    return (
+        playbook.has_step(StepName.NEEDS_ANALYSIS)
+        and playbook.needs_analysis.send_orientation
+        and sale.state.needs is not None
+        and not sale.sent(STEP)
+        and not sale.cancelled(STEP)
+    )
+
+
+def goes_with_offer(sale: Sale) -> bool:
+    """Whether the orientation waits for the offer, to go out with it: from version 7, when
+    the next step offers the quote just priced at once (no discount held for approval), and
+    the two emails wait for the lead's sending window alike."""
+    version = sale.process_version
+    if version is None or version < ORIENTATION_WITH_OFFER:
+        return False
+    following = sale.current + 1
+    if following >= len(sale.steps) or sale.steps[following] != StepName.PROPOSAL:
+        return False
+    if sale.draft is None or needs_approval(sale, sale.draft):
+        return False
+    outreach = sale.playbook.outreach
+    return outreach.waits(STEP) == outreach.waits("proposal")
+
+
+def _context(sale: Sale) -> tuple[dict[str, object], dict[str, str]]:
+    needs = sale.state.needs
+    assert needs is not None  # `wanted` holds
+    context, files = references.needs_context(sale, needs)
+    return {**context, "currency": sale.playbook.currency}, files
+
+
+async def send(sale: Sale) -> None:
+    """The orientation, on its own."""
+    context, files = _context(sale)
+    await sale.mail.send(STEP, STEP, context, context_files=files)
+
+
+def with_offer(sale: Sale) -> EarlierEmail | None:
+    """The orientation to send first with an offer's email, if it waits for one (version 7)."""
+    version = sale.process_version
+    if version is None or version < ORIENTATION_WITH_OFFER or not wanted(sale):
+        return None
+    context, files = _context(sale)
+    template = sale.playbook.email_template(STEP)
+    return EarlierEmail(step=STEP, template=template, context=context, context_files=files)
