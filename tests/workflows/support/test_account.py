@@ -141,8 +141,11 @@ async def test_a_quick_account_has_no_owner_and_its_support_hears_of_breaches(
     opened = await wait_for_support(handle, lambda s: bool(s.tickets), "ticket opened")
     assert opened.owner is None and opened.term_ends_on is None  # no contract, no renewal
     await ts_env.fast_forward(handle, playbook.account.service_levels[Priority.P1].first_response)
+    # Health is assessed once the breach's email went out: wait for both, not the first.
     state = await wait_for_support(
-        handle, lambda s: bool(s.tickets[0].clocks[0].escalations), "breach escalated"
+        handle,
+        lambda s: bool(s.tickets[0].clocks[0].escalations and s.health_reasons),
+        "breach escalated",
     )
     support = str(playbook.support.contact_email)
     assert doubles.steps_to(support) == ["handoff_note", "ticket_breach_T-1_first_response_1"]
