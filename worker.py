@@ -141,7 +141,7 @@ def build_worker(
     suppression = SuppressionActivities(client)
     email = email or EmailActivities(settings, suppression.lookup, withdrawn_by(client))
     documents = documents or DocumentActivities(settings)
-    qualification = QualificationActivities(settings, suppression.lookup)
+    qualification = QualificationActivities(settings, suppression.lookup, email)
     playbooks = PlaybookActivities(settings)
     # Heartbeats reach the server every second, not at 80% of the timeout: a busy worker's
     # sends keep their margin and a cancel (the sale ended) reaches a send within a second.

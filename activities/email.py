@@ -104,6 +104,12 @@ class EmailActivities:
         a bad, refused or opted-out address is not retried."""
         request = store_for(self._settings.playbooks_dir).complete(request)
         request = await asyncio.to_thread(self._filing.with_lead, request)
+        return await self.deliver_email(request)
+
+    async def deliver_email(self, request: EmailRequest) -> EmailReceipt:
+        """`send_email`'s work, for a request whose playbook and lead are at hand: also what
+        another activity calls to send an email besides its own work (the qualification's
+        intro), heartbeating as `send_email` does."""
         to = checked_recipient(request.to)
         earlier_request = request.earlier_request()
         emails = [request] if earlier_request is None else [earlier_request, request]

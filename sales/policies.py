@@ -187,6 +187,10 @@ class OutreachPolicy(Section):
         """Whether `email` (its name in the process) waits for the lead's sending window."""
         return self.window is not None and email in self.wait_for_window
 
+    def goes_now(self, email: str, lead: Lead, at: datetime, holidays: frozenset[date]) -> bool:
+        """Whether `email` may leave for `lead` `at`: it does not wait, or the window is open."""
+        return not self.waits(email) or self.opens(at, self.zone_for(lead), holidays) <= at
+
     def zone_for(self, lead: Lead) -> ZoneInfo:
         """The lead's own time: its zone, else its country's, else the fallback."""
         return zone_of(lead.timezone, lead.country, self.fallback_timezone or "UTC")

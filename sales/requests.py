@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from sales.events import ItemOfInterest, NeedsIdentified, Redline
 from sales.lead import Lead
@@ -85,6 +85,11 @@ class QualificationRequest(UsesPlaybook):
     # Process version 6: the lead is filed in the sale's documents folder, for the sale's later
     # activities to read by reference (`QualificationResult.lead_file`).
     workflow_id: str | None = None
+    intro: "IntroAtOnce | None" = Field(
+        default=None,
+        description="the intro, sent by the same activity if the lead qualifies and its "
+        "sending window is open (process version 8)",
+    )
 
 
 class QualificationResult(BaseModel):
@@ -98,6 +103,8 @@ class QualificationResult(BaseModel):
     holidays: list[date] | None = None
     # Where the lead was filed, asked for with `QualificationRequest.workflow_id`.
     lead_file: str | None = None
+    # The intro, when `QualificationRequest.intro` asked for it and it went out.
+    intro: "EmailReceipt | None" = None
 
 
 class CreditCheckRequest(BaseModel):
@@ -164,15 +171,24 @@ class ContractDocument(BaseModel):
     pdf_path: str = ""
 
 
-class EarlierEmail(SetOnly):
-    """An email to the same recipient that its activity sends just before the one requested
-    (process version 7: the orientation with the first offer, one activity for both)."""
+class CarriedEmail(SetOnly):
+    """An email of the sale to the lead that an activity sends besides its own work: before
+    the email it was asked for (process version 7: the orientation with the first offer), or
+    after the qualification (version 8: the intro), one activity for both."""
 
     step: str
     template: str
     context: dict[str, Any] = Field(default_factory=dict)
     attachments: list[str] = Field(default_factory=list)
     context_files: dict[str, str] = Field(default_factory=dict)
+
+
+class IntroAtOnce(BaseModel):
+    """The intro a qualification sends once the lead qualifies, if the lead's sending window
+    is open `at` (the sale's time as it asked); else the sale sends it when the window opens."""
+
+    email: CarriedEmail
+    at: AwareDatetime
 
 
 class EmailRequest(UsesPlaybook, UsesLead, SetOnly):
@@ -196,7 +212,7 @@ class EmailRequest(UsesPlaybook, UsesLead, SetOnly):
         default=None,
         description="a contract this email renders, files and attaches (process version 6)",
     )
-    earlier: EarlierEmail | None = Field(
+    earlier: CarriedEmail | None = Field(
         default=None,
         description="an email to the same recipient sent first by the same activity (version 7)",
     )
@@ -234,3 +250,7 @@ class QuoteRequest(UsesPlaybook, UsesLead, SetOnly):
     purchasing_procedure: PurchasingProcedure
     needs: Annotated[NeedsIdentified, AS_SET]
     notes: str | None = None
+
+
+QualificationRequest.model_rebuild()
+QualificationResult.model_rebuild()

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from temporalio import activity
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
@@ -55,12 +54,9 @@ CONCURRENT_ACCOUNTS = 8
 class RecordedEmails(EmailActivities):
     """Renders every email from the real templates (a broken one fails as it would), sends none."""
 
-    @activity.defn(name="send_email")
-    async def send_email(self, request: EmailRequest) -> EmailReceipt:
+    async def deliver_email(self, request: EmailRequest) -> EmailReceipt:
         """The email as it would be sent (and the earlier one it carries, first), recorded
-        instead of handed to SMTP."""
-        request = store_for(self._settings.playbooks_dir).complete(request)
-        request = await asyncio.to_thread(self._filing.with_lead, request)
+        instead of handed to SMTP: by the email activity and by the qualification's intro."""
         earlier = request.earlier_request()
         if earlier is None:
             return await self._recorded(request)

@@ -19,7 +19,7 @@ from workflows.versions import EARLY_PATCHES, follows
 with workflow.unsafe.imports_passed_through():
     from activities.email import SUPPRESSED, EmailActivities
     from activities.smtp import MESSAGE_REJECTED, RECIPIENT_REFUSED
-    from sales.requests import EmailReceipt, EmailRequest
+    from sales.requests import CarriedEmail, EmailReceipt, EmailRequest
     from sales.state import DocumentRecord, EmailRecord
 
 # Heartbeats every second: a worker killed mid-send is noticed within seconds and the
@@ -123,11 +123,13 @@ async def send_emails(
 def _records(request: EmailRequest, receipt: EmailReceipt) -> list[EmailRecord]:
     earlier = request.earlier_request()
     if earlier is None or receipt.earlier is None:
-        return [_record(request, receipt)]
-    return [_record(earlier, receipt.earlier), _record(request, receipt)]
+        return [record(request, receipt)]
+    return [record(earlier, receipt.earlier), record(request, receipt)]
 
 
-def _record(request: EmailRequest, receipt: EmailReceipt) -> EmailRecord:
+def record(request: EmailRequest | CarriedEmail, receipt: EmailReceipt) -> EmailRecord:
+    """What the state keeps of an email sent: by its own activity or by another's (the intro
+    its qualification sent, process version 8)."""
     now = workflow.now()
     contract = receipt.contract
     filed = (

@@ -22,6 +22,9 @@ what the sale waits for, so the one timer ringing early and set again costs no u
 7: the orientation goes out with the first offer, by one activity, when the offer follows the
 needs analysis at once (no discount held for approval): one action less.
 
+8: the intro is sent by the qualification's activity when the lead qualifies and its sending
+window is open then: one action less; otherwise the sale sends it as before.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -29,13 +32,14 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 7
+PROCESS_VERSION = 8
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
 ACCOUNT = 4
 LEAN = 5
 FILED_BY_EMAIL = 6
 ORIENTATION_WITH_OFFER = 7
+INTRO_WITH_QUALIFICATION = 8
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

@@ -20,7 +20,7 @@ from sales.events import Application, ItemOfInterest, NeedsIdentified
 from sales.lead import Lead
 from sales.playbook import Playbook, PurchasingProcedure, RoundingPolicy, load_playbook
 from sales.quote import Quote, price_lines, total_lines
-from sales.requests import EarlierEmail, EmailRequest
+from sales.requests import CarriedEmail, EmailRequest
 from sales.suppression import SuppressionChange, SuppressionSource, SuppressionStatus
 from sales.unsubscribe import read_unsubscribe_token, unsubscribe_token
 from settings import ROOT, Settings
@@ -402,7 +402,7 @@ async def test_an_earlier_email_goes_first_and_a_retry_sends_only_what_did_not_g
         summary="Two plants lose 30 hours a month to pump failures.",
         items=[ItemOfInterest(sku="NW-SENSOR-100", quantity=10)],
     )
-    orientation = EarlierEmail(
+    orientation = CarriedEmail(
         step="orientation",
         template="orientation",
         context={"needs": needs.model_dump(mode="json"), "currency": "EUR"},

@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import public_holidays
     from sales.events import Event
     from sales.playbook import Playbook
-    from sales.requests import ContractDraft, EarlierEmail, EmailRequest, HolidaysRequest
+    from sales.requests import CarriedEmail, ContractDraft, EmailRequest, HolidaysRequest
     from sales.sending import scheduled
     from sales.stages import LostReason
     from sales.state import EmailRecord
@@ -55,7 +55,7 @@ class Mail:
         before: datetime | None = None,
         context_files: dict[str, str] | None = None,
         contract: ContractDraft | None = None,
-        earlier: EarlierEmail | None = None,
+        earlier: CarriedEmail | None = None,
     ) -> bool:
         """Send one email of the sale; nothing goes out after a bounce, opt-out or mark_lost,
         and one being sent or retried when the sale ends is cancelled.

@@ -11,7 +11,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.calendar import public_holidays
+from activities.calendar import holidays_of, public_holidays
 from activities.documents import bid_number, contract_number
 from activities.playbooks import PlaybookActivities, store_for
 from sales.catalog import load_catalog
@@ -66,7 +66,32 @@ class Doubles:
         request = store_for(Settings().playbooks_dir).complete(request)  # as the real one
         found = self.assessment or assess(request.lead, request.book.qualification)
         viable = found.decision is not QualificationDecision.DISQUALIFIED
-        return QualificationResult(viable=viable, reasons=found.reasons, assessment=found)
+        intro = None
+        if found.decision is QualificationDecision.QUALIFIED:
+            intro = await self._intro(request)
+        return QualificationResult(
+            viable=viable, reasons=found.reasons, assessment=found, intro=intro
+        )
+
+    async def _intro(self, request: QualificationRequest) -> EmailReceipt | None:
+        """As the real one (process version 8): the intro, if the lead's window is open."""
+        asked = request.intro
+        if asked is None or request.workflow_id is None:
+            return None
+        days = frozenset(holidays_of(request.holidays)) if request.holidays else frozenset()
+        if not request.book.outreach.goes_now("intro", request.lead, asked.at, days):
+            return None
+        email = EmailRequest(
+            workflow_id=request.workflow_id,
+            to=request.lead.email,
+            lead=request.lead,
+            playbook=request.book,
+            **asked.email.model_dump(),
+        )
+        try:
+            return await self.send_email(email)
+        except ApplicationError:
+            return None  # left to the sale
 
     @activity.defn(name="check_credit")
     async def check_credit(self, request: CreditCheckRequest) -> CreditDecision:

@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from sales.playbook import load_playbook
 from settings import Settings
 from tests.workflows.helpers import (
+    NEEDS,
     PLAYBOOKS,
     new_lead,
     playbook_named,
@@ -20,6 +21,7 @@ from tests.workflows.helpers import (
     start_paused,
     wait_for,
 )
+from tests.workflows.sale.doubles import Doubles
 
 
 async def activity_inputs(
@@ -50,15 +52,19 @@ async def test_activities_name_the_playbook_by_version(
     playbook = load_playbook(PLAYBOOKS, "default").with_intro_at_once()
     handle = await start_paused(ts_env, fast_settings, new_lead(), playbook)
     await wait_for(handle, lambda s: sent(s) == ["intro"], "intro sent")
+    await handle.signal("interest_expressed", {})
+    await handle.signal("needs_identified", NEEDS)
+    await wait_for(handle, lambda s: "proposal_v1" in sent(s), "the offer sent")
     inputs = await activity_inputs(ts_env, handle)
-    assert [name for name, _ in inputs] == ["qualify_lead", "send_email"]
+    # Process version 8: the qualification sent the intro; 7: the orientation with the offer.
+    assert [name for name, _ in inputs] == ["qualify_lead", "prepare_quote", "send_email"]
     ref = {"name": "default", "version": playbook.version}
-    assert [value["playbook"] for _, value in inputs] == [ref, ref]
+    assert [value["playbook"] for _, value in inputs] == [ref, ref, ref]
     assert await failures(handle) == []
 
 
 async def test_a_worker_without_the_version_costs_one_attempt_then_gets_it_whole(
-    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
 ) -> None:
     # A playbook no worker has seen and no file holds: edited after the worker started.
     playbook = playbook_named("default")
@@ -70,7 +76,10 @@ async def test_a_worker_without_the_version_costs_one_attempt_then_gets_it_whole
     [missed] = await failures(handle)
     assert f"playbook default version {edited.version} is not known to this worker" in missed
     inputs = await activity_inputs(ts_env, handle)
-    assert [name for name, _ in inputs] == ["qualify_lead", "qualify_lead", "send_email"]
-    first, again, intro = (value["playbook"] for _, value in inputs)
+    # The second attempt, with the playbook whole, sent the intro (process version 8).
+    assert [name for name, _ in inputs] == ["qualify_lead", "qualify_lead"]
+    first, again = (value["playbook"] for _, value in inputs)
     assert first == {"name": "default", "version": edited.version}
-    assert again["seller"]["company"] == intro["seller"]["company"] == seller.company
+    assert again["seller"]["company"] == seller.company
+    [intro] = doubles.emails
+    assert intro.step == "intro" and intro.book.seller.company == seller.company

@@ -15,6 +15,7 @@ from workflows.sale.steps.base import Step
 
 # What makes the cadence pointless: the lead answered.
 REPLIES = (ContactResponded, InterestExpressed)
+INTRO = "intro"
 
 
 class Contact(Step):
@@ -28,9 +29,9 @@ class Contact(Step):
         events = sale.events
         # A resumed run already took the reply when it waits for the seller's interest.
         if api.CONTACT_RESPONDED.name not in self._applied():
-            sent = sale.sent("intro")
-            if not sent and not sale.cancelled("intro"):
-                sent = await sale.mail.send("intro", "intro", cancelled_by=REPLIES)
+            sent = sale.sent(INTRO)  # from process version 8, often by the qualification
+            if not sent and not sale.cancelled(INTRO):
+                sent = await sale.mail.send(INTRO, INTRO, cancelled_by=REPLIES)
             reply = await self._reply() if sent else await self._kept_reply()
             events.applied(reply)
             if not isinstance(reply.event, ContactResponded):

@@ -6,7 +6,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from sales.process import StepName
-    from sales.requests import EarlierEmail
+    from sales.requests import CarriedEmail
 
 from workflows.sale import references
 from workflows.sale.sale import Sale
@@ -57,11 +57,11 @@ async def send(sale: Sale) -> None:
     await sale.mail.send(STEP, STEP, context, context_files=files)
 
 
-def with_offer(sale: Sale) -> EarlierEmail | None:
+def with_offer(sale: Sale) -> CarriedEmail | None:
     """The orientation to send first with an offer's email, if it waits for one (version 7)."""
     version = sale.process_version
     if version is None or version < ORIENTATION_WITH_OFFER or not wanted(sale):
         return None
     context, files = _context(sale)
     template = sale.playbook.email_template(STEP)
-    return EarlierEmail(step=STEP, template=template, context=context, context_files=files)
+    return CarriedEmail(step=STEP, template=template, context=context, context_files=files)

@@ -1,6 +1,8 @@
 """QUALIFICATION: the playbook's rules, screening and score decide, or a seller does."""
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from activities.qualification import QualificationActivities
@@ -8,12 +10,20 @@ with workflow.unsafe.imports_passed_through():
     from sales.playbook import QualificationMode
     from sales.process import StepName
     from sales.qualification import Assessment, QualificationDecision
-    from sales.requests import QualificationRequest, QualificationResult
+    from sales.requests import (
+        CarriedEmail,
+        IntroAtOnce,
+        QualificationRequest,
+        QualificationResult,
+    )
     from sales.stages import LostReason
 
+from workflows.emailing import HEARTBEAT_TIMEOUT, record
 from workflows.received import Received
 from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, Step
+from workflows.sale.steps.contact import INTRO, REPLIES
+from workflows.versions import INTRO_WITH_QUALIFICATION
 
 
 class Qualification(Step):
@@ -29,24 +39,25 @@ class Qualification(Step):
             # Process version 5: the lead country's holidays come with the qualification, an
             # activity (a billed action) less before the first email's window.
             holidays = sale.mail.holidays_wanted() if sale.lean else None
+            intro = self._intro_at_once()
             result = await sale.operations.run(
                 "qualify the lead",
-                lambda: workflow.execute_activity_method(
-                    QualificationActivities.qualify_lead,
+                lambda: self._qualify(
                     QualificationRequest(
                         lead=sale.lead,
                         playbook=sale.playbook_for_activity(),
                         holidays=holidays,
                         # Process version 6: the lead filed for the later activities to read.
                         workflow_id=sale.state.workflow_id if sale.filed_by_email else None,
-                    ),
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    summary="apply the playbook's viability rules",
+                        intro=intro,
+                    )
                 ),
             )
             if holidays is not None and result.holidays is not None:
                 sale.mail.holidays_known(holidays, result.holidays)
             sale.lead_filed(result.lead_file)
+            if intro is not None and result.intro is not None:
+                sale.emailed(record(intro.email, result.intro))
             assessment = self._assessment(result)
             sale.qualified(assessment)
         if assessment.opted_out is not None:
@@ -72,6 +83,59 @@ class Qualification(Step):
         if received is None:
             raise SaleEnded(LostReason.STALLED, "no qualification decision in time")
         self._decide(received)
+
+    def _intro_at_once(self) -> IntroAtOnce | None:
+        """From process version 8, the intro for the qualification's activity to send when the
+        lead qualifies and its window is open: when the contact step comes next and nothing
+        (a reply, a seller's pending decision, the sale's end) would hold or cancel it."""
+        sale = self.sale
+        events = sale.events
+        version = sale.process_version
+        following = sale.current + 1
+        if (
+            version is None
+            or version < INTRO_WITH_QUALIFICATION
+            or not sale.outreach_rules
+            or following >= len(sale.steps)
+            or sale.steps[following] != StepName.CONTACT
+            or sale.sent(INTRO)
+            or sale.cancelled(INTRO)
+            or events.ending is not None
+            or events.first_kept(REPLIES) is not None
+            or events.has_kept(LeadQualified)
+        ):
+            return None
+        email = CarriedEmail(step=INTRO, template=sale.playbook.email_template(INTRO))
+        return IntroAtOnce(email=email, at=sale.now())
+
+    async def _qualify(self, request: QualificationRequest) -> QualificationResult:
+        """The qualification's result; with an intro to send, the activity is cancelled when
+        the sale ends meanwhile (an opt-out), as an email's is, and waited for."""
+        if request.intro is None:
+            return await workflow.execute_activity_method(
+                QualificationActivities.qualify_lead,
+                request,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                summary="apply the playbook's viability rules",
+            )
+        events = self.sale.events
+        handle = workflow.start_activity_method(
+            QualificationActivities.qualify_lead,
+            request,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            summary="apply the playbook's viability rules; the intro if its window is open",
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        await workflow.wait_condition(lambda: handle.done() or events.ending is not None)
+        if not handle.done():
+            handle.cancel()
+        try:
+            return await handle
+        except ActivityError:
+            if events.ending is not None:
+                raise events.ending from None
+            raise
 
     def _assessment(self, result: QualificationResult) -> Assessment:
         if result.assessment is not None:

@@ -1,6 +1,7 @@
 """Playbooks where a seller, not the rules alone, decides whether a lead is worth contacting."""
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -8,7 +9,14 @@ from sales.playbook import Playbook, QualificationMode
 from sales.stages import LostReason, SalesStage
 from settings import Settings
 from tests.smtp_inbox import SmtpServer
-from tests.workflows.helpers import default_playbook, new_lead, start, start_paused, wait_for
+from tests.workflows.helpers import (
+    default_playbook,
+    new_lead,
+    playbook_named,
+    start,
+    start_paused,
+    wait_for,
+)
 from tests.workflows.sale.doubles import Doubles
 from workflows.sale import api as sale_api
 from workflows.sale.api import SaleInput
@@ -153,3 +161,27 @@ async def test_a_seller_cannot_override_a_restriction_sent_before_the_rules_ran(
     state = await wait_for(handle, lambda s: s.stage == SalesStage.LOST, "lost")
     assert state.rejected_events[0].signal == "lead_qualified"
     assert "a restriction no seller may override" in state.rejected_events[0].reason
+
+
+async def test_a_lead_the_rules_qualify_gets_its_intro_from_the_qualification_itself(
+    env: WorkflowEnvironment, worker: Worker, settings: Settings, smtp: SmtpServer
+) -> None:
+    # Process version 8: inside the lead's window (here: none), one activity qualifies and
+    # sends the intro; the sale records it as its own and waits for the reply.
+    lead = new_lead()
+    handle = await start(env.client, settings, lead, playbook_named("default"))
+    state = await wait_for(
+        handle,
+        lambda s: s.next_action is not None and "reply" in s.next_action.description,
+        "contact",
+    )
+    assert state.stage == SalesStage.CONTACT
+    [intro] = state.emails
+    [received] = smtp.inbox.to(lead.email)
+    assert (intro.step, intro.message_id) == ("intro", str(received["Message-ID"]).strip())
+    scheduled = [
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        async for event in handle.fetch_history_events()
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert scheduled == ["qualify_lead"]
