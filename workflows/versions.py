@@ -25,6 +25,10 @@ needs analysis at once (no discount held for approval): one action less.
 8: the intro is sent by the qualification's activity when the lead qualifies and its sending
 window is open then: one action less; otherwise the sale sends it as before.
 
+9: a wait that ends in an outreach email (a follow-up, a reminder) ends when that email can go:
+the lead's next window at or after its due time, not the due time and then the window; the
+email goes at the same moment, and the sale's one timer less often has to be set earlier.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -32,7 +36,7 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 8
+PROCESS_VERSION = 9
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
 ACCOUNT = 4
@@ -40,6 +44,7 @@ LEAN = 5
 FILED_BY_EMAIL = 6
 ORIENTATION_WITH_OFFER = 7
 INTRO_WITH_QUALIFICATION = 8
+REMINDERS_AT_THE_WINDOW = 9
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

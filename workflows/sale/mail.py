@@ -24,6 +24,7 @@ from workflows.emailing import MissedDeadline, Stopped, Suppressed, Undeliverabl
 from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.operations import NeedsAttention
+from workflows.versions import REMINDERS_AT_THE_WINDOW
 
 if TYPE_CHECKING:
     from workflows.sale.sale import Sale
@@ -210,6 +211,30 @@ class Mail:
         now = sale.now()
         holidays = await self._holidays(now.astimezone(zone).year)
         return outreach.opens(now, zone, holidays), zone
+
+    def at_window(self, template: str, due: datetime) -> datetime:
+        """When an outreach email due at `due` goes: from process version 9, the lead's next
+        window at or after `due`, for the wait before it to end then (it would only wait again);
+        `due` for an email that does not wait, an older version, or a year whose holidays the
+        sale has not fetched (no activity for this: the email then waits at `due` as before)."""
+        sale = self._sale
+        version = sale.process_version
+        outreach = sale.playbook.outreach
+        if (
+            version is None
+            or version < REMINDERS_AT_THE_WINDOW
+            or not sale.outreach_rules
+            or not outreach.waits(template)
+        ):
+            return due
+        zone = outreach.zone_for(sale.lead)
+        if (
+            outreach.public_holidays
+            and sale.lead.country
+            and due.astimezone(zone).year not in self.holiday_years
+        ):
+            return due
+        return outreach.opens(due, zone, frozenset(self.holidays_found))
 
     def holidays_wanted(self) -> HolidaysRequest | None:
         """The holidays the window needs this year and the next, unless known or not used."""

@@ -69,8 +69,10 @@ class Doubles:
         intro = None
         if found.decision is QualificationDecision.QUALIFIED:
             intro = await self._intro(request)
+        # The lead country's holidays come back with it, as from the real one (version 5).
+        holidays = holidays_of(request.holidays) if request.holidays else None
         return QualificationResult(
-            viable=viable, reasons=found.reasons, assessment=found, intro=intro
+            viable=viable, reasons=found.reasons, assessment=found, holidays=holidays, intro=intro
         )
 
     async def _intro(self, request: QualificationRequest) -> EmailReceipt | None:

@@ -60,7 +60,13 @@ class Contact(Step):
                 continue
             if not sale.is_due(step):  # a resumed run may be past the wait, sending it
                 what = "give up" if last else f"follow-up {number}"
-                due = sale.expect(f"await a reply; {what} after the wait", wait)
+                description = f"await a reply; {what} after the wait"
+                due = sale.expect(description, wait)
+                if not last:  # the follow-up goes when the lead's window is open (version 9)
+                    at_window = sale.mail.at_window("follow_up", due)
+                    if at_window != due:
+                        sale.expect_at(description, at_window)
+                        due = at_window
                 received = await sale.events.next_of(REPLIES, due)
                 if received is not None:
                     return received
