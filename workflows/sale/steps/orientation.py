@@ -3,6 +3,7 @@ analysis ends or, from process version 7, with the first offer when that follows
 the same activity (one action less, and both emails arrive in the same moment as before)."""
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from sales.process import StepName
@@ -46,7 +47,8 @@ def goes_with_offer(sale: Sale) -> bool:
 
 def _context(sale: Sale) -> tuple[dict[str, object], dict[str, str]]:
     needs = sale.state.needs
-    assert needs is not None  # `wanted` holds
+    if needs is None:  # `wanted` is checked first: a sale records its needs before this
+        raise ApplicationError("no needs recorded for the orientation", non_retryable=True)
     context, files = references.needs_context(sale, needs)
     return {**context, "currency": sale.playbook.currency}, files
 

@@ -39,25 +39,24 @@ class Qualification(Step):
             # Process version 5: the lead country's holidays come with the qualification, an
             # activity (a billed action) less before the first email's window.
             holidays = sale.mail.holidays_wanted() if sale.lean else None
-            intro = self._intro_at_once()
-            result = await sale.operations.run(
-                "qualify the lead",
-                lambda: self._qualify(
-                    QualificationRequest(
-                        lead=sale.lead,
-                        playbook=sale.playbook_for_activity(),
-                        holidays=holidays,
-                        # Process version 6: the lead filed for the later activities to read.
-                        workflow_id=sale.state.workflow_id if sale.filed_by_email else None,
-                        intro=intro,
-                    )
-                ),
-            )
+
+            def request() -> QualificationRequest:
+                # Built at each try: a try after a fix asks for the intro at its own time.
+                return QualificationRequest(
+                    lead=sale.lead,
+                    playbook=sale.playbook_for_activity(),
+                    holidays=holidays,
+                    # Process version 6: the lead filed for the later activities to read.
+                    workflow_id=sale.state.workflow_id if sale.filed_by_email else None,
+                    intro=self._intro_at_once(),
+                )
+
+            result = await sale.operations.run("qualify the lead", lambda: self._qualify(request()))
             if holidays is not None and result.holidays is not None:
                 sale.mail.holidays_known(holidays, result.holidays)
             sale.lead_filed(result.lead_file)
-            if intro is not None and result.intro is not None:
-                sale.emailed(record(intro.email, result.intro))
+            if result.intro is not None:  # only ever there when asked for (version 8)
+                sale.emailed(record(self._intro(), result.intro))
             assessment = self._assessment(result)
             sale.qualified(assessment)
         if assessment.opted_out is not None:
@@ -105,8 +104,10 @@ class Qualification(Step):
             or events.has_kept(LeadQualified)
         ):
             return None
-        email = CarriedEmail(step=INTRO, template=sale.playbook.email_template(INTRO))
-        return IntroAtOnce(email=email, at=sale.now())
+        return IntroAtOnce(email=self._intro(), at=sale.now())
+
+    def _intro(self) -> CarriedEmail:
+        return CarriedEmail(step=INTRO, template=self.sale.playbook.email_template(INTRO))
 
     async def _qualify(self, request: QualificationRequest) -> QualificationResult:
         """The qualification's result; with an intro to send, the activity is cancelled when
