@@ -8,6 +8,7 @@ whatever day CI runs on.
 
 from datetime import UTC, datetime, time, timedelta
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -29,7 +30,7 @@ from tests.workflows.helpers import (
 from tests.workflows.sale.doubles import Doubles
 from workflows import search_attributes as sa
 
-MONDAY, SATURDAY = 0, 5
+MONDAY, WEDNESDAY, SATURDAY = 0, 2, 5
 ZONE = "Europe/Paris"
 
 
@@ -118,4 +119,35 @@ async def test_a_quote_the_playbook_holds_for_business_hours_says_when_it_leaves
     state = await wait_for(handle, lambda s: "proposal_v1" in sent(s), "the quote, on Monday")
     assert local(state.emails[-1].sent_at).date() == opens.date()
     assert f"{local(state.emails[-1].sent_at):%H}" == "09"
+    await handle.terminate("the test is over")
+
+
+async def test_a_follow_up_due_on_a_saturday_is_one_wait_until_the_next_working_morning(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    # Process version 9: the wait ends when the follow-up can go, not at its due time and then
+    # again at the window: the same Monday 09:00, one timer for it, and NextActionAt says so.
+    playbook = load_playbook(PLAYBOOKS, "default")
+    lead = new_lead(country="FR", timezone=ZONE)
+    begins = next_local(WEDNESDAY, 11, ZONE)
+    handle = await start_at(ts_env, fast_settings, lead, playbook, begins)
+    state = await wait_for(handle, lambda s: sent(s) == ["intro"], "the intro, in business hours")
+    due = state.emails[0].sent_at + playbook.contact.follow_ups[0]
+    assert local(due).weekday() == SATURDAY
+    assert_a_morning_after(state.next_action, due)
+    follow_up_at = state.next_action.due_at if state.next_action else None
+
+    await ts_env.fast_forward(handle, playbook.contact.follow_ups[0] + timedelta(days=3))
+    state = await wait_for(handle, lambda s: "follow_up_1" in sent(s), "the first follow-up")
+    sent_at = local(state.emails[1].sent_at)
+    # Monday, or the next working day where that Monday is a public holiday in France.
+    assert f"{sent_at:%H}" == "09" and sent_at.weekday() < SATURDAY and follow_up_at is not None
+    assert abs(state.emails[1].sent_at - follow_up_at) < timedelta(minutes=1)
+    timers = [
+        event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        async for event in handle.fetch_history_events()
+        if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
+    # The one timer: set for Monday's follow-up, then for the second follow-up's wait.
+    assert len(timers) == 2
     await handle.terminate("the test is over")
