@@ -274,7 +274,9 @@ async def _attach(
     # so the email goes out once another worker or fixed storage has it. A PDF not typeset
     # yet is typeset here, the first time it is sent.
     try:
-        data = await asyncio.to_thread(document_bytes, documents, reference, typeset)
+        data = await asyncio.get_running_loop().run_in_executor(
+            typeset.waiting(), document_bytes, documents, reference, typeset
+        )
     except (DocumentMissing, OSError) as err:
         raise ApplicationError(
             f"attachment {reference} cannot be read: {err}", type="AttachmentMissing"

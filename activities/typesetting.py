@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from activities.document_store import DocumentMissing, DocumentStore
@@ -46,6 +46,11 @@ def html_to_pdf(body: str, title: str, author: str) -> bytes:
     return typeset(body, title, author)
 
 
+# Calls waiting at once for a typesetting process (the PDFs of emails being sent); more wait
+# their turn for a thread, without holding the event loop's shared threads.
+WAITING_THREADS = 32
+
+
 class Typesetter:
     """Typesets in processes of their own, shared by the activities of this worker process.
 
@@ -58,6 +63,7 @@ class Typesetter:
     """
 
     _pool: ProcessPoolExecutor | None = None
+    _waiting: ThreadPoolExecutor | None = None
     _lock = threading.Lock()
 
     def __init__(self, processes: int) -> None:
@@ -75,6 +81,19 @@ class Typesetter:
                 if Typesetter._pool is pool:
                     Typesetter._pool = None
             raise
+
+    @classmethod
+    def waiting(cls) -> ThreadPoolExecutor:
+        """Threads of their own for the calls that wait for a typesetting process: in the
+        event loop's shared pool (6 threads on 2 cores) a burst of PDFs held every thread,
+        and every other activity's render and file read queued behind them (measured: the
+        orientation of 100 sales told at once, p99 8-13 s instead of 4 s)."""
+        with cls._lock:
+            if cls._waiting is None:
+                cls._waiting = ThreadPoolExecutor(
+                    max_workers=WAITING_THREADS, thread_name_prefix="typesetting-wait"
+                )
+            return cls._waiting
 
     def _started(self) -> ProcessPoolExecutor:
         with Typesetter._lock:
