@@ -14,7 +14,7 @@ from activities.email import EmailActivities, SuppressionLookup
 from activities.heartbeat import heartbeating
 from activities.playbooks import store_for
 from sales.qualification import Assessment, QualificationDecision, assess
-from sales.requests import EmailReceipt, EmailRequest, QualificationRequest, QualificationResult
+from sales.requests import EmailReceipt, QualificationRequest, QualificationResult
 from sales.screening import ScreeningList, ScreeningListError, parse_screening_list
 from settings import Settings
 
@@ -120,19 +120,11 @@ class QualificationActivities:
         refused, the sale ended meanwhile): the qualification is never held by its email, and
         the sale then sends the intro itself, the usual way, retried and reported as ever.
         """
-        asked = request.intro
-        if asked is None or self._emails is None or request.workflow_id is None:
+        if self._emails is None:
             return None
-        playbook = store_for(self._playbooks_dir).complete(request).book
-        if not playbook.outreach.goes_now("intro", request.lead, asked.at, holidays):
+        email = store_for(self._playbooks_dir).complete(request).intro_request(holidays)
+        if email is None:
             return None
-        email = EmailRequest(
-            workflow_id=request.workflow_id,
-            to=request.lead.email,
-            lead=request.lead,
-            playbook=playbook,
-            **asked.email.model_dump(),
-        )
         try:
             return await self._emails.deliver_email(email)
         except ApplicationError as err:

@@ -91,6 +91,24 @@ class QualificationRequest(UsesPlaybook):
         "sending window is open (process version 8)",
     )
 
+    def intro_request(self, holidays: frozenset[date]) -> "EmailRequest | None":
+        """The intro asked for, as an email of the sale, if the lead's window is open at its
+        time (`holidays`: the lead country's); None when none was asked for or the window is
+        shut. Reads the playbook, so a worker looks it up first."""
+        asked = self.intro
+        if asked is None or self.workflow_id is None:
+            return None
+        playbook = self.book
+        if not playbook.outreach.goes_now("intro", self.lead, asked.at, holidays):
+            return None
+        return EmailRequest(
+            workflow_id=self.workflow_id,
+            to=self.lead.email,
+            lead=self.lead,
+            playbook=playbook,
+            **asked.email.model_dump(),
+        )
+
 
 class QualificationResult(BaseModel):
     """Viable or not, with every reason found; `assessment` tells the rules' whole decision."""

@@ -24,7 +24,7 @@ from temporalio.service import RPCError
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
 from activities.documents import DocumentActivities
-from activities.email import EmailActivities, checked_recipient, message_id
+from activities.email import EmailActivities, message_id
 from activities.playbooks import store_for
 from cli.output import UsageError, err, out
 from client.converter import OnePayload, sales_data_converter
@@ -54,26 +54,21 @@ CONCURRENT_ACCOUNTS = 8
 class RecordedEmails(EmailActivities):
     """Renders every email from the real templates (a broken one fails as it would), sends none."""
 
-    async def deliver_email(self, request: EmailRequest) -> EmailReceipt:
-        """The email as it would be sent (and the earlier one it carries, first), recorded
-        instead of handed to SMTP: by the email activity and by the qualification's intro."""
-        earlier = request.earlier_request()
-        if earlier is None:
-            return await self._recorded(request)
-        first = await self._recorded(earlier)
-        return (await self._recorded(request)).model_copy(update={"earlier": first})
-
-    async def _recorded(self, request: EmailRequest) -> EmailReceipt:
-        to = checked_recipient(request.to)
+    async def _send_one(
+        self, request: EmailRequest, to: str, delivered: list[str]
+    ) -> tuple[EmailReceipt, bool]:
+        """The email as it would be sent, recorded instead of handed to SMTP (by the email
+        activity, the earlier email it carries, and the qualification's intro alike)."""
         carried = await self._carried(request)
         subject, _, _ = self._render(request, carried.context)
-        return EmailReceipt(
+        receipt = EmailReceipt(
             to=to,
             subject=subject,
             message_id=message_id(request.workflow_id, request.step, request.book.mail_domain),
             sent_at=datetime.now(UTC),
             contract=carried.contract,
         )
+        return receipt, False
 
 
 def synthetic_lead(number: int, persona: Persona, tag: str) -> Lead:

@@ -77,19 +77,10 @@ class Doubles:
 
     async def _intro(self, request: QualificationRequest) -> EmailReceipt | None:
         """As the real one (process version 8): the intro, if the lead's window is open."""
-        asked = request.intro
-        if asked is None or request.workflow_id is None:
-            return None
         days = frozenset(holidays_of(request.holidays)) if request.holidays else frozenset()
-        if not request.book.outreach.goes_now("intro", request.lead, asked.at, days):
+        email = request.intro_request(days)
+        if email is None:
             return None
-        email = EmailRequest(
-            workflow_id=request.workflow_id,
-            to=request.lead.email,
-            lead=request.lead,
-            playbook=request.book,
-            **asked.email.model_dump(),
-        )
         try:
             return await self.send_email(email)
         except ApplicationError:
