@@ -106,7 +106,9 @@ def wednesday_morning(after: datetime, zone: ZoneInfo) -> datetime:
     the email can go, so where the buyer's deadlines fall in the week moves the count of its
     one timer: begun on a Tuesday, its proposal's reminder would fall on a Saturday and the
     sale cost 2 actions less, on a Monday 1 less; begun on a Wednesday, Thursday or Friday, as
-    begun on a Wednesday (measured over three weeks of start days)."""
+    begun on a Wednesday (measured over three weeks of start days). Begun on a Tuesday, its
+    interest also falls in the instant its follow-up is due, and from version 10 which of the
+    two the sale sees first moves one upsert; on a Wednesday nothing falls together."""
     public = holidays.country_holidays("DE")
     day = after.astimezone(zone).date() + timedelta(days=1)
     while day.weekday() != WEDNESDAY or day in public:

@@ -29,6 +29,11 @@ window is open then: one action less; otherwise the sale sends it as before.
 the lead's next window at or after its due time, not the due time and then the window; the
 email goes at the same moment, and the sale's one timer less often has to be set earlier.
 
+10: a deadline that moves later within a stage (a reply ends the cadence) is shown in
+`NextActionAt` with the next upsert the sale makes anyway (its next stage), or when the sale
+wakes at the earlier time shown: one upsert a stage, as the issue asks; `NextActionAt` is never
+later than the sale's own deadline, so one that has passed is still a sale that is late.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -36,7 +41,7 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 9
+PROCESS_VERSION = 10
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
 ACCOUNT = 4
@@ -45,6 +50,7 @@ FILED_BY_EMAIL = 6
 ORIENTATION_WITH_OFFER = 7
 INTRO_WITH_QUALIFICATION = 8
 REMINDERS_AT_THE_WINDOW = 9
+LATER_DEADLINES_WITH_THE_STAGE = 10
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

@@ -205,6 +205,17 @@ async def wait_for_support(
     )
 
 
+async def wait_until(
+    query: Callable[[], Awaitable[T]],
+    predicate: Callable[[T], bool],
+    what: str,
+    timeout: float = 30.0,
+) -> T:
+    """Ask `query` (a workflow's search attributes, say) until its answer satisfies `predicate`;
+    fail naming what never happened and the last answer."""
+    return await _poll(query, predicate, what, timeout=timeout, whose="workflow", where=repr)
+
+
 async def _poll(
     query: Callable[[], Awaitable[T]],
     predicate: Callable[[T], bool],

@@ -47,7 +47,13 @@ from workflows.sale.mail import Mail
 from workflows.sale.operations import FIRST_RETRY, LONGEST_RETRY, Operations
 from workflows.sale.snapshot import SaleSnapshot, StepProgress
 from workflows.sale.visibility import Visibility
-from workflows.versions import EARLY_PATCHES, FILED_BY_EMAIL, LEAN, follows
+from workflows.versions import (
+    EARLY_PATCHES,
+    FILED_BY_EMAIL,
+    LATER_DEADLINES_WITH_THE_STAGE,
+    LEAN,
+    follows,
+)
 
 R = TypeVar("R", bound="UsesPlaybook")
 
@@ -96,9 +102,19 @@ class Sale:
         self.filed_by_email = (
             self.process_version is not None and self.process_version >= FILED_BY_EMAIL
         )
-        # From version 6 `NextActionAt` is the wait's own deadline, not the alarm's time.
-        on_set = (lambda _: None) if self.filed_by_email else self.visibility.alarm_set
+        # From version 6 `NextActionAt` is the wait's own deadline, not the alarm's time; from
+        # version 10 a later one kept back is shown when the alarm is set again.
+        on_set = (
+            (lambda _: self.visibility.alarm_set_again())
+            if self.filed_by_email
+            else self.visibility.alarm_set
+        )
         self.alarm = Alarm(on_set) if self.lean else None
+        self.later_deadlines_with_the_stage = (
+            self.process_version is not None
+            and self.process_version >= LATER_DEADLINES_WITH_THE_STAGE
+        )
+        self.visibility.alarm = self.alarm
         self.events = Events(
             self.state,
             self.steps,
@@ -188,7 +204,10 @@ class Sale:
         resumed = self.resuming and self.state.next_action == action
         self.resuming = False
         if resumed:
-            return  # the new run carries the attribute over
+            # The new run carries the attribute over; one kept back (version 10) goes now.
+            if self.later_deadlines_with_the_stage:
+                self.visibility.next_action(due)
+            return
         self.state.next_action = action
         self.visibility.next_action(due)
         self.visibility.details()

@@ -1,24 +1,32 @@
 """The search attributes ops filter by (fast tier): their values, read back from the server, as a
 sale goes from contact to lost or to won, and on the customer's support workflow."""
 
+from datetime import timedelta
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from sales.items import ItemOfInterest
+from sales.playbook import load_playbook
 from sales.stages import SalesStage
 from settings import Settings
 from tests.workflows.helpers import (
     NEEDS,
+    PLAYBOOKS,
     command,
     new_lead,
+    next_local,
     playbook_named,
+    sent,
+    start_at,
     start_paused,
     wait_for,
     wait_for_support,
+    wait_until,
 )
 from tests.workflows.sale.doubles import Doubles
 from workflows import search_attributes as sa
@@ -153,3 +161,60 @@ async def test_a_won_sale_and_its_customers_support_carry_their_attributes(
     await support.signal("order_fulfilled", {"order_number": "WEB-1001"})
     account = await wait_for_support(support, lambda s: s.next_check_in_at is not None, "planned")
     assert (await attributes(support))[sa.NEXT_ACTION_AT.name] == account.next_check_in_at
+
+
+async def upserts(handle: WorkflowHandle[Any, Any]) -> int:
+    """The search-attribute upserts in the workflow's history: each one a billed action."""
+    return len(
+        [
+            event
+            async for event in handle.fetch_history_events()
+            if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+        ]
+    )
+
+
+async def test_a_reply_shows_its_later_deadline_when_the_sale_wakes_at_the_earlier_one(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    # Process version 10: a reply ends the cadence and the sale's deadline moves later (the end
+    # of the wait for interest). NextActionAt keeps the follow-up's earlier time, when the sale
+    # wakes anyway, and shows the new deadline then: no upsert of its own for the reply, and
+    # never a time later than what the sale will do.
+    playbook = load_playbook(PLAYBOOKS, "default")
+    lead = new_lead(country="FR", timezone="Europe/Paris")
+    begins = next_local(2, 11, "Europe/Paris")  # a Wednesday morning, inside the window
+    handle = await start_at(ts_env, fast_settings, lead, playbook, begins)
+    state = await wait_for(
+        handle, lambda s: sent(s) == ["intro"] and s.next_action is not None, "the intro"
+    )
+    assert state.next_action is not None and state.next_action.due_at is not None
+    follow_up_at = state.next_action.due_at
+    assert (await attributes(handle))[sa.NEXT_ACTION_AT.name] == follow_up_at
+    assert await upserts(handle) == 1  # CONTACT, with its deadline
+
+    await handle.signal("contact_responded", {"message": "Tell me more"})
+    state = await wait_for(
+        handle,
+        lambda s: s.next_action is not None and s.next_action.due_at != follow_up_at,
+        "the wait for interest",
+    )
+    assert state.next_action is not None and state.next_action.due_at is not None
+    interest_due = state.next_action.due_at
+    assert follow_up_at < interest_due
+    assert state.stage == SalesStage.CONTACT
+    assert (await attributes(handle))[sa.NEXT_ACTION_AT.name] == follow_up_at
+    assert await upserts(handle) == 1
+
+    now = await ts_env.get_current_time(handle)
+    await ts_env.fast_forward(handle, follow_up_at - now + timedelta(minutes=1))
+    shown = await wait_until(
+        lambda: attributes(handle),
+        lambda found: found.get(sa.NEXT_ACTION_AT.name) == interest_due,
+        "the interest deadline shown once the follow-up's time passed",
+    )
+    assert shown[sa.SALES_STAGE.name] == "CONTACT"
+    assert await upserts(handle) == 2
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.CONTACT, "still in contact")
+    assert sent(state) == ["intro"]  # no follow-up after a reply
+    await handle.terminate("the test is over")
