@@ -23,6 +23,7 @@ from activities.credit import check_credit
 from activities.documents import DocumentActivities
 from activities.email import EmailActivities
 from activities.last_look import withdrawn_by
+from activities.offers import OfferActivities
 from activities.playbooks import PlaybookActivities
 from activities.qualification import QualificationActivities
 from activities.suppression import SuppressionActivities
@@ -142,6 +143,7 @@ def build_worker(
     email = email or EmailActivities(settings, suppression.lookup, withdrawn_by(client))
     documents = documents or DocumentActivities(settings)
     qualification = QualificationActivities(settings, suppression.lookup, email)
+    offers = OfferActivities(settings, documents, email)
     playbooks = PlaybookActivities(settings)
     # Heartbeats reach the server every second, not at 80% of the timeout: a busy worker's
     # sends keep their margin and a cancel (the sale ended) reaches a send within a second.
@@ -166,6 +168,7 @@ def build_worker(
             email.send_email,
             suppression.record_opt_out,
             documents.prepare_quote,
+            offers.offer_quote,
             documents.prepare_contract,
             documents.prepare_bid,
             playbooks.load_playbook,

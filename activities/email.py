@@ -102,14 +102,23 @@ class EmailActivities:
     async def send_email(self, request: EmailRequest) -> EmailReceipt:
         """Render and send one email, and first the earlier one it carries (process version 7);
         a bad, refused or opted-out address is not retried."""
+        return await self.complete_and_deliver(request)
+
+    async def complete_and_deliver(
+        self, request: EmailRequest, delivered: list[str] | None = None
+    ) -> EmailReceipt:
+        """`send_email`'s work, the playbook and lead looked up first (see `deliver_email`)."""
         request = store_for(self._settings.playbooks_dir).complete(request)
         request = await asyncio.to_thread(self._filing.with_lead, request)
-        return await self.deliver_email(request)
+        return await self.deliver_email(request, delivered)
 
-    async def deliver_email(self, request: EmailRequest) -> EmailReceipt:
+    async def deliver_email(
+        self, request: EmailRequest, delivered: list[str] | None = None
+    ) -> EmailReceipt:
         """`send_email`'s work, for a request whose playbook and lead are at hand: also what
         another activity calls to send an email besides its own work (the qualification's
-        intro), heartbeating as `send_email` does."""
+        intro, the first offer), heartbeating as `send_email` does. `delivered` gains the
+        Message-ID of each email handed to SMTP, for a caller to know what went."""
         to = checked_recipient(request.to)
         earlier_request = request.earlier_request()
         emails = [request] if earlier_request is None else [earlier_request, request]
@@ -121,7 +130,9 @@ class EmailActivities:
                 )
         # Every heartbeat names what is delivered, and one follows each delivery: a retry
         # after this worker dies (or after the second email failed) sends nothing twice.
-        delivered = _delivered_before()
+        if delivered is None:
+            delivered = []
+        delivered.extend(_delivered_before())
         receipts: list[EmailReceipt] = []
         async with heartbeating(lambda: (DELIVERED, *delivered) if delivered else ()):
             for email in emails:

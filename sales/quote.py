@@ -71,6 +71,10 @@ class QuoteTotals(BaseModel):
         given = (self.list_total - self.net) / self.list_total * 100
         return given.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
+    def need_approval(self, threshold: Decimal) -> bool:
+        """Whether discounts this large wait for a manager, under the playbook's `threshold`."""
+        return self.effective_discount_percent > threshold
+
 
 class PricingError(ValueError):
     """Items that cannot be priced: an unknown sku, or no price in the quote's currency."""

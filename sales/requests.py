@@ -243,6 +243,29 @@ class EmailRequest(UsesPlaybook, UsesLead, SetOnly):
             update={**self.earlier.model_dump(), "contract": None, "earlier": None}
         )
 
+    def with_quote(self, quote: Quote, needs: NeedsIdentified) -> "EmailRequest":
+        """The offer's email for `quote` as filed (process version 11): the quote read and its
+        PDF attached, the orientation before it reading the needs, as the sale gives them
+        (`workflows.sale.references`): by reference once filed, else inline."""
+        update: dict[str, Any] = {"attachments": [quote.pdf_path] if quote.pdf_path else []}
+        if quote.data_path:
+            update["context_files"] = {**self.context_files, "quote": quote.data_path}
+        else:
+            update["context"] = {**self.context, "quote": quote.model_dump(mode="json")}
+        earlier = self.earlier
+        if earlier is not None and quote.data_path:
+            files = {**earlier.context_files, "needs": needs_file(quote.data_path)}
+            update["earlier"] = earlier.model_copy(update={"context_files": files})
+        elif earlier is not None:
+            context = {**earlier.context, "needs": needs.model_dump(mode="json")}
+            update["earlier"] = earlier.model_copy(update={"context": context})
+        return self.model_copy(update=update)
+
+
+def needs_file(quote_file: str) -> str:
+    """Where the needs a quote was priced for are read: in the quote's own file."""
+    return f"{quote_file}#needs"
+
 
 class EmailReceipt(SetOnly):
     """What was sent: subject and Message-ID, for the sale's state (and the earlier email's)."""
@@ -268,6 +291,19 @@ class QuoteRequest(UsesPlaybook, UsesLead, SetOnly):
     purchasing_procedure: PurchasingProcedure
     needs: Annotated[NeedsIdentified, AS_SET]
     notes: str | None = None
+    offer: EmailRequest | None = Field(
+        default=None,
+        description="the offer's email (the orientation before it) to send once the quote is "
+        "filed, unless its discount waits for a manager (process version 11, `offer_quote`)",
+    )
+
+
+class OfferedQuote(BaseModel):
+    """A quote priced and filed, and the receipt of the offer's email when the same activity
+    sent it (process version 11); without one, the sale sends the offer itself."""
+
+    quote: Quote
+    offer: EmailReceipt | None = None
 
 
 QualificationRequest.model_rebuild()

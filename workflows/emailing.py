@@ -63,8 +63,8 @@ async def send_email(
     Stopped when `stop()` turns true first; MissedDeadline when `within` runs out;
     other failures are retried.
     """
-    records = await send_emails(request, process_version=process_version, within=within, stop=stop)
-    return records[-1]
+    sent = await send_emails(request, process_version=process_version, within=within, stop=stop)
+    return sent[-1]
 
 
 async def send_emails(
@@ -104,7 +104,7 @@ async def send_emails(
             except (ActivityError, CancelledError):
                 pass
             else:  # it finished in the same moment: it was sent after all
-                return _records(request, handle.result())
+                return records(request, handle.result())
             raise Stopped(f"{request.step} was not sent: the sale ended first")
     try:
         receipt = await handle
@@ -117,10 +117,12 @@ async def send_emails(
         if within is not None and isinstance(cause, ActivityTimeout):
             raise MissedDeadline(f"{request.step} could not be sent in time: {cause}") from err
         raise
-    return _records(request, receipt)
+    return records(request, receipt)
 
 
-def _records(request: EmailRequest, receipt: EmailReceipt) -> list[EmailRecord]:
+def records(request: EmailRequest, receipt: EmailReceipt) -> list[EmailRecord]:
+    """What the state keeps of an email sent and of the earlier one it carried, in the order
+    they went: by `send_email`, or by another activity (the offer its quote's, version 11)."""
     earlier = request.earlier_request()
     if earlier is None or receipt.earlier is None:
         return [record(request, receipt)]

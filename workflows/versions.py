@@ -34,6 +34,11 @@ email goes at the same moment, and the sale's one timer less often has to be set
 wakes at the earlier time shown: one upsert a stage, as the issue asks; `NextActionAt` is never
 later than the sale's own deadline, so one that has passed is still a sale that is late.
 
+11: the first offer priced and sent by one activity (`offer_quote`): when the proposal follows
+the needs analysis at once and its email waits for no window, the activity that prices and
+files the quote sends the offer (the orientation first), unless the discount waits for a
+manager; one action less. The seller's `needs_identified` is answered once the offer is out.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -41,7 +46,7 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 10
+PROCESS_VERSION = 11
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
 ACCOUNT = 4
@@ -51,6 +56,7 @@ ORIENTATION_WITH_OFFER = 7
 INTRO_WITH_QUALIFICATION = 8
 REMINDERS_AT_THE_WINDOW = 9
 LATER_DEADLINES_WITH_THE_STAGE = 10
+OFFER_WITH_ITS_QUOTE = 11
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

@@ -57,10 +57,11 @@ async def eventually(
 
 
 async def pending_email(handle: WorkflowHandle[Any, Any]) -> PendingActivityInfo | None:
-    """The sale's pending email activity, if it has one."""
+    """The sale's pending email activity, if it has one: an email's own, or the first offer's
+    that prices its quote and sends it (process version 11)."""
     description = await handle.describe()
     for pending in description.raw_description.pending_activities:
-        if pending.activity_type.name == "send_email":
+        if pending.activity_type.name in ("send_email", "offer_quote"):
             return pending
     return None
 

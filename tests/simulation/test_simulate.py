@@ -67,24 +67,24 @@ async def test_a_small_scripted_case_matches_a_hand_count(
         "contract_v1": (1, 6.0),
         "follow_up_2": (2, 10.0),
     }
-    # Actions (process version 10, counted as `simulation.actions` does) of a silent sale:
+    # Actions (process version 11, counted as `simulation.actions` does) of a silent sale:
     # start, 3 activities (qualify with the intro, 2 follow-ups), 3 timers (its one timer set
     # for each follow-up and the end), 4 search attribute upserts (CONTACT with the first
     # follow-up's due time, the next two, LOST with its reason; the lead's and QUALIFICATION
-    # came with the start) = 11. The buyer's: start, 5 signals, 1 update (the needs), 4
-    # activities (qualify with the intro, the quote, the orientation with the proposal, the
-    # contract's email, which files the contract), 4 timers (the follow-up's, which rings on
-    # day 3 in the needs analysis, set again for the needs' 30 days, then earlier for the
-    # proposal's reminder and again for the contract's; the order's 60 days are later, so it
-    # stays), 6 upserts (CONTACT, NEEDS, PROPOSAL with the deal, CONTRACT, CLOSING, WON, each
-    # stage with its wait's due; the reply's later due waited for NEEDS), the support child
-    # (2: its start and its run) = 23. (Version 9 made 24, the reply's due upserted on its
-    # own; version 7 12 and 25, the intro an activity of its own; version 6: 26, the
-    # orientation too; version 5: 27, the contract rendered apart, `NextActionAt` upserted
-    # again when the timer rang early; version 4: 16 and 37, a timer per wait, an upsert per
-    # change.)
-    assert sorted(run.actions for run in runs) == [11, 11, 23]
-    assert result.actions_total == 45
+    # came with the start) = 11. The buyer's: start, 5 signals, 1 update (the needs), 3
+    # activities (qualify with the intro, the quote priced and sent with the orientation
+    # first, the contract's email, which files the contract), 4 timers (the follow-up's,
+    # which rings on day 3 in the needs analysis, set again for the needs' 30 days, then
+    # earlier for the proposal's reminder and again for the contract's; the order's 60 days
+    # are later, so it stays), 6 upserts (CONTACT, NEEDS, PROPOSAL with the deal, CONTRACT,
+    # CLOSING, WON, each stage with its wait's due; the reply's later due waited for NEEDS),
+    # the support child (2: its start and its run) = 22. (Version 10 made 23, the quote
+    # priced apart from its email; version 9 24, the reply's due upserted on its own; version
+    # 7 12 and 25, the intro an activity of its own; version 6: 26, the orientation too;
+    # version 5: 27, the contract rendered apart, `NextActionAt` upserted again when the timer
+    # rang early; version 4: 16 and 37, a timer per wait, an upsert per change.)
+    assert sorted(run.actions for run in runs) == [11, 11, 22]
+    assert result.actions_total == 44
     assert result.personas == {"silent": {"LOST unresponsive": 2}, "buyer": {"WON": 1}}
     assert (result.events_sent, result.commands_refused, result.events_rejected) == (6, 0, 0)
 

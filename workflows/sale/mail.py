@@ -91,17 +91,13 @@ class Mail:
 
         def request() -> EmailRequest:
             # Built at each try: a retry command may have corrected a seller's address.
-            corrected = self._corrected_playbook()
-            return EmailRequest(
-                workflow_id=sale.state.workflow_id,
-                step=step,
-                template=sale.playbook.email_template(template),
-                to=self._addressed(to) if to else lead.email,
-                lead=references.lead_of(sale),
-                playbook=sale.playbook_for_activity() if corrected is None else corrected,
-                context=context or {},
-                attachments=attachments or [],
-                context_files=context_files or {},
+            return self.request(
+                step,
+                template,
+                context,
+                to=to,
+                attachments=attachments,
+                context_files=context_files,
                 contract=contract,
                 earlier=earlier,
             )
@@ -119,6 +115,35 @@ class Mail:
         for record in records:
             sale.emailed(record)
         return True
+
+    def request(
+        self,
+        step: str,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        to: str | None = None,
+        attachments: list[str] | None = None,
+        context_files: dict[str, str] | None = None,
+        contract: ContractDraft | None = None,
+        earlier: CarriedEmail | None = None,
+    ) -> EmailRequest:
+        """One email of the sale as its activity gets it (to the lead unless `to`)."""
+        sale = self._sale
+        corrected = self._corrected_playbook()
+        return EmailRequest(
+            workflow_id=sale.state.workflow_id,
+            step=step,
+            template=sale.playbook.email_template(template),
+            to=self._addressed(to) if to else sale.lead.email,
+            lead=references.lead_of(sale),
+            playbook=sale.playbook_for_activity() if corrected is None else corrected,
+            context=context or {},
+            attachments=attachments or [],
+            context_files=context_files or {},
+            contract=contract,
+            earlier=earlier,
+        )
 
     def _addressed(self, to: str) -> str:
         """The seller's address to use: the sales manager's as a retry command corrected it."""

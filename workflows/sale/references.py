@@ -11,7 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.events import NeedsIdentified
     from sales.lead import Lead
     from sales.quote import Quote
-    from sales.requests import LeadRef
+    from sales.requests import LeadRef, needs_file
 
 if TYPE_CHECKING:
     from workflows.sale.sale import Sale
@@ -40,5 +40,5 @@ def needs_context(sale: "Sale", needs: NeedsIdentified) -> Context:
     (`activities.documents.Filing.file_quote`), or inline."""
     quote = sale.draft or (sale.state.quotes[-1] if sale.state.quotes else None)
     if sale.filed_by_email and quote is not None and quote.data_path:
-        return {}, {"needs": f"{quote.data_path}#needs"}
+        return {}, {"needs": needs_file(quote.data_path)}
     return {"needs": needs.model_dump(mode="json")}, {}

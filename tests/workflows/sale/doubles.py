@@ -27,6 +27,7 @@ from sales.requests import (
     CreditCheckRequest,
     EmailReceipt,
     EmailRequest,
+    OfferedQuote,
     QualificationRequest,
     QualificationResult,
     QuoteRequest,
@@ -44,6 +45,8 @@ class Doubles:
         self.assessment: Assessment | None = None
         self.credit: CreditDecision | None = None
         self.opted_out: list[Suppress] = []
+        # The first offer's email cannot go with its quote (the mail server down, version 11).
+        self.offer_mail_down = False
 
     def activities(self) -> list[Callable[..., Any]]:
         return [
@@ -51,6 +54,7 @@ class Doubles:
             self.check_credit,
             self.send_email,
             self.prepare_quote,
+            self.offer_quote,
             self.prepare_contract,
             self.prepare_bid,
             self.record_opt_out,
@@ -126,6 +130,23 @@ class Doubles:
             return priced_quote(request, self.catalog)
         except ValueError as err:
             raise ApplicationError(str(err), type="PricingError", non_retryable=True) from err
+
+    @activity.defn(name="offer_quote")
+    async def offer_quote(self, request: QuoteRequest) -> OfferedQuote:
+        """As the real one (process version 11): the quote, and its offer sent unless held."""
+        quote = await self.prepare_quote(request)
+        policy = store_for(Settings().playbooks_dir).complete(request).book.proposal
+        if (
+            request.offer is None
+            or quote.totals.need_approval(policy.discount_approval_threshold)
+            or self.offer_mail_down
+        ):
+            return OfferedQuote(quote=quote)
+        try:
+            receipt = await self.send_email(request.offer.with_quote(quote, request.needs))
+        except ApplicationError:
+            return OfferedQuote(quote=quote)  # left to the sale
+        return OfferedQuote(quote=quote, offer=receipt)
 
     @activity.defn(name="prepare_contract")
     async def prepare_contract(self, request: ContractRequest) -> ContractDocument:

@@ -56,10 +56,12 @@ async def test_activities_name_the_playbook_by_version(
     await handle.signal("needs_identified", NEEDS)
     await wait_for(handle, lambda s: "proposal_v1" in sent(s), "the offer sent")
     inputs = await activity_inputs(ts_env, handle)
-    # Process version 8: the qualification sent the intro; 7: the orientation with the offer.
-    assert [name for name, _ in inputs] == ["qualify_lead", "prepare_quote", "send_email"]
+    # Process version 8: the qualification sent the intro; 11: the quote's activity the offer
+    # (with the orientation, 7), which names the playbook by version too.
+    assert [name for name, _ in inputs] == ["qualify_lead", "offer_quote"]
     ref = {"name": "default", "version": playbook.version}
-    assert [value["playbook"] for _, value in inputs] == [ref, ref, ref]
+    assert [value["playbook"] for _, value in inputs] == [ref, ref]
+    assert inputs[1][1]["offer"]["playbook"] == ref
     assert await failures(handle) == []
 
 

@@ -21,8 +21,7 @@ class ApprovalTooLate(Exception):
 
 
 def needs_approval(sale: Sale, quote: Quote) -> bool:
-    threshold = sale.playbook.proposal.discount_approval_threshold
-    return quote.totals.effective_discount_percent > threshold
+    return quote.totals.need_approval(sale.playbook.proposal.discount_approval_threshold)
 
 
 async def approved(sale: Sale, quote: Quote, *, by: datetime | None = None) -> Quote:

@@ -26,7 +26,9 @@ class NeedsAnalysis(Step):
                 "seller records needs and items (needs_identified)",
                 sale.playbook.needs_analysis.timeout,
             )
-            needs, quote = await priced_needs(sale, due)
+            following = sale.current + 1
+            offered = following < len(sale.steps) and sale.steps[following] == StepName.PROPOSAL
+            needs, quote = await priced_needs(sale, due, offer=offered)
             sale.draft = quote
         if orientation.wanted(sale) and not orientation.goes_with_offer(sale):
             await orientation.send(sale)

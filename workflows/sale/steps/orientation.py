@@ -11,7 +11,6 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.sale import references
 from workflows.sale.sale import Sale
-from workflows.sale.steps.approval import needs_approval
 from workflows.versions import ORIENTATION_WITH_OFFER
 
 STEP = "orientation"
@@ -39,7 +38,8 @@ def goes_with_offer(sale: Sale) -> bool:
     following = sale.current + 1
     if following >= len(sale.steps) or sale.steps[following] != StepName.PROPOSAL:
         return False
-    if sale.draft is None or needs_approval(sale, sale.draft):
+    threshold = sale.playbook.proposal.discount_approval_threshold
+    if sale.draft is None or sale.draft.totals.need_approval(threshold):
         return False
     outreach = sale.playbook.outreach
     return outreach.waits(STEP) == outreach.waits("proposal")
@@ -57,6 +57,24 @@ async def send(sale: Sale) -> None:
     """The orientation, on its own."""
     context, files = _context(sale)
     await sale.mail.send(STEP, STEP, context, context_files=files)
+
+
+def before_offer(sale: Sale) -> CarriedEmail | None:
+    """The orientation for the activity that prices the first offer to send before it (process
+    version 11), its needs read from the quote that activity files: if the playbook sends one,
+    this sale has not, and it waits for the sending window as the offer does."""
+    playbook = sale.playbook
+    outreach = playbook.outreach
+    if (
+        not playbook.has_step(StepName.NEEDS_ANALYSIS)
+        or not playbook.needs_analysis.send_orientation
+        or sale.sent(STEP)
+        or sale.cancelled(STEP)
+        or outreach.waits(STEP) != outreach.waits("proposal")
+    ):
+        return None
+    context = {"currency": playbook.currency}
+    return CarriedEmail(step=STEP, template=playbook.email_template(STEP), context=context)
 
 
 def with_offer(sale: Sale) -> CarriedEmail | None:

@@ -42,7 +42,7 @@ class Proposal(Step):
         if sale.draft is not None and sale.state.awaiting_discount_approval:
             await self._offer(sale.draft)
         elif not quotes:
-            await self._offer(await first_offer(sale))
+            await self._offer(await first_offer(sale, offer=True))
         elif not self._emailed(quotes[-1]):
             await self._email(quotes[-1])
         while True:
@@ -187,6 +187,8 @@ class Proposal(Step):
         return self.sale.sent(step) or self.sale.cancelled(step)
 
     async def _email(self, quote: Quote) -> None:
+        if self._emailed(quote):  # sent by the activity that priced it (process version 11)
+            return
         formal = quote.purchasing_procedure is PurchasingProcedure.FORMAL_PROPOSAL
         context, files = references.quote_context(self.sale, quote)
         await self.sale.mail.send(

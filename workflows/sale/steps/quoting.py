@@ -5,19 +5,24 @@ from decimal import Decimal
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from activities.documents import DocumentActivities
+    from activities.offers import OfferActivities
     from sales.events import ItemOfInterest, NeedsIdentified
     from sales.playbook import PurchasingProcedure
     from sales.quote import Quote
-    from sales.requests import QuoteRequest
+    from sales.requests import EmailRequest, QuoteRequest
     from sales.stages import LostReason
 
+from workflows.emailing import HEARTBEAT_TIMEOUT, records
 from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.sale import Sale
+from workflows.sale.steps import orientation
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, DOCUMENT_HEARTBEAT
+from workflows.versions import OFFER_WITH_ITS_QUOTE
 
 LEAD_ITEMS = "the lead's items "
 
@@ -35,13 +40,18 @@ async def prepare_quote(
     discount_percent: Decimal | None = None,
     discount_amount: Decimal | None = None,
     notes: str | None = None,
+    offer: bool = False,
 ) -> Quote:
-    """Price and render the next quote version; PricingFailed names what cannot be priced."""
+    """Price and render the next quote version; PricingFailed names what cannot be priced.
+    `offer`: the quote is offered at once, and from process version 11 the activity that
+    prices it sends its email too, where it may (`offer_email`)."""
+    version = len(sale.state.quotes) + 1
+    email = offer_email(sale, procedure, version) if offer else None
     request = QuoteRequest(
         workflow_id=sale.state.workflow_id,
         lead=references.lead_of(sale),
         playbook=sale.playbook,
-        version=len(sale.state.quotes) + 1,
+        version=version,
         issued_on=sale.now().date(),
         items=items,
         discount_percent=discount_percent or Decimal(0),
@@ -49,10 +59,13 @@ async def prepare_quote(
         purchasing_procedure=procedure,
         needs=needs,
         notes=notes,
+        offer=email,
     )
 
     async def render() -> Quote:
         try:
+            if email is not None:
+                return await _offered(sale, sale.with_playbook(request), email)
             return await workflow.execute_activity_method(
                 DocumentActivities.prepare_quote,
                 sale.with_playbook(request),
@@ -69,6 +82,54 @@ async def prepare_quote(
     return await sale.operations.run(
         f"price and render quote v{request.version}", render, errors=(PricingFailed,)
     )
+
+
+def offer_email(sale: Sale, procedure: PurchasingProcedure, version: int) -> EmailRequest | None:
+    """From process version 11, the email of an offer that goes as soon as it is priced, for
+    the pricing activity to send (the orientation first, if it is still to go): None where the
+    proposal waits for the lead's window, was sent or cancelled, or the sale is ending."""
+    sale_version = sale.process_version
+    step = f"proposal_v{version}"
+    if (
+        sale_version is None
+        or sale_version < OFFER_WITH_ITS_QUOTE
+        or not sale.outreach_rules
+        or sale.playbook.outreach.waits("proposal")
+        or sale.sent(step)
+        or sale.cancelled(step)
+        or sale.events.ending is not None
+    ):
+        return None
+    formal = procedure is PurchasingProcedure.FORMAL_PROPOSAL
+    earlier = orientation.before_offer(sale)
+    return sale.mail.request(step, "proposal", {"formal": formal}, earlier=earlier)
+
+
+async def _offered(sale: Sale, request: QuoteRequest, email: EmailRequest) -> Quote:
+    """The quote from `offer_quote`, its emails recorded as the sale's if it sent them; the
+    activity is cancelled when the sale ends meanwhile (an opt-out), as an email's is."""
+    events = sale.events
+    handle = workflow.start_activity_method(
+        OfferActivities.offer_quote,
+        request,
+        start_to_close_timeout=ACTIVITY_TIMEOUT,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
+        summary=f"price and render quote v{request.version}; its offer unless held",
+        cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    )
+    await workflow.wait_condition(lambda: handle.done() or events.ending is not None)
+    if not handle.done():
+        handle.cancel()
+    try:
+        offered = await handle
+    except ActivityError:
+        if events.ending is not None:
+            raise events.ending from None
+        raise
+    if offered.offer is not None:
+        for record in records(email.with_quote(offered.quote, request.needs), offered.offer):
+            sale.emailed(record)
+    return offered.quote
 
 
 async def reprice(
@@ -109,8 +170,11 @@ async def reprice(
     )
 
 
-async def priced_needs(sale: Sale, due: datetime) -> tuple[NeedsIdentified, Quote]:
-    """The prospect's needs and their first quote; needs that cannot be priced are rejected."""
+async def priced_needs(
+    sale: Sale, due: datetime, *, offer: bool = False
+) -> tuple[NeedsIdentified, Quote]:
+    """The prospect's needs and their first quote; needs that cannot be priced are rejected.
+    `offer`: the quote is offered as soon as it is priced (see `prepare_quote`)."""
     while True:
         received = await sale.events.next(NeedsIdentified, due)
         if received is None:
@@ -124,6 +188,7 @@ async def priced_needs(sale: Sale, due: datetime) -> tuple[NeedsIdentified, Quot
                 needs.items,
                 discount_percent=needs.discount_percent,
                 discount_amount=needs.discount_amount,
+                offer=offer,
             )
         except PricingFailed as err:
             sale.events.reject(received, str(err))
@@ -133,9 +198,10 @@ async def priced_needs(sale: Sale, due: datetime) -> tuple[NeedsIdentified, Quot
         return needs, quote
 
 
-async def first_offer(sale: Sale) -> Quote:
+async def first_offer(sale: Sale, *, offer: bool = False) -> Quote:
     """The quote an offer step starts from: priced by the needs analysis, or from the lead's items,
-    or from the needs a seller records now (playbooks without a needs analysis)."""
+    or from the needs a seller records now (playbooks without a needs analysis). `offer`: a quote
+    priced here is offered at once (see `prepare_quote`)."""
     if sale.draft is not None:
         return sale.draft
     lead_items = sale.lead.items
@@ -144,7 +210,7 @@ async def first_offer(sale: Sale) -> Quote:
         needs = NeedsIdentified(summary="items ordered with the lead", items=lead_items)
         procedure = sale.playbook.proposal.default_purchasing_procedure
         try:
-            quote = await prepare_quote(sale, needs, procedure, lead_items)
+            quote = await prepare_quote(sale, needs, procedure, lead_items, offer=offer)
         except PricingFailed as err:
             sale.note(f"{LEAD_ITEMS}{err}; waiting for needs_identified")
         else:
@@ -153,7 +219,7 @@ async def first_offer(sale: Sale) -> Quote:
     due = sale.expect(
         "seller records needs and items (needs_identified)", sale.playbook.needs_analysis.timeout
     )
-    return (await priced_needs(sale, due))[1]
+    return (await priced_needs(sale, due, offer=offer))[1]
 
 
 def expiry(quote: Quote) -> datetime:
