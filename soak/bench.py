@@ -431,7 +431,10 @@ async def _cost(base: Settings, usage: Usage, figures: dict[str, Any]) -> None:
     before = usage.now({})
     with stderr_to(LOGS / "simulation.log"):  # the time-skipping servers' banners
         won = await bench_costs.won_sales(base)
+        by_day = await bench_costs.by_start_day(base)
     usage.add("cost", before, usage.now({}))
+    # The default buyer begun on each working day: where its deadlines fall moves its count.
+    figures["actions_by_start_day"] = {"default": by_day}
     figures["actions_per_won_sale"] = {sale.playbook: total(sale.actions) for sale in won}
     figures["action_breakdown"] = {sale.playbook: sale.actions for sale in won}
     figures["history_bytes_per_won_sale"] = {sale.playbook: sale.history_bytes for sale in won}

@@ -104,16 +104,36 @@ def wednesday_morning(after: datetime, zone: ZoneInfo) -> datetime:
     of Germany: the buyer's sale begins then, so the figures depend neither on the hour nor on
     the weekday the bench runs. From process version 9 a wait for an outreach email ends when
     the email can go, so where the buyer's deadlines fall in the week moves the count of its
-    one timer: begun on a Tuesday, its proposal's reminder would fall on a Saturday and the
-    sale cost 2 actions less, on a Monday 1 less; begun on a Wednesday, Thursday or Friday, as
-    begun on a Wednesday (measured over three weeks of start days). Begun on a Tuesday, its
-    interest also falls in the instant its follow-up is due, and from version 10 which of the
-    two the sale sees first moves one upsert; on a Wednesday nothing falls together."""
+    timers, and an answer that falls in the instant a deadline comes due (a Tuesday's or a
+    Friday's buyer) moves an upsert by which the sale sees first: `by_start_day` counts the
+    buyer begun on each working day."""
+    return weekday_morning(after, zone, WEDNESDAY)
+
+
+def weekday_morning(after: datetime, zone: ZoneInfo, weekday: int) -> datetime:
+    """10:00 in `zone` on the first `weekday` (0 Monday) after `after`'s day that is not a public
+    holiday of Germany."""
     public = holidays.country_holidays("DE")
     day = after.astimezone(zone).date() + timedelta(days=1)
-    while day.weekday() != WEDNESDAY or day in public:
+    while day.weekday() != weekday or day in public:
         day += timedelta(days=1)
     return datetime.combine(day, dtime(10), tzinfo=zone)
+
+
+async def by_start_day(settings: Settings, playbook_name: str = "default") -> dict[str, int]:
+    """The buyer's actions on `playbook_name` begun on each working day of the week (Monday to
+    Friday, each the next such day that is no public holiday), by the day's short name."""
+    buyer = next(p for p in load_behaviour(None).personas if p.name == PERSONA)
+    lead = synthetic_lead(1, buyer, "bench")
+    playbook = load_playbook(settings.playbooks_dir, playbook_name)
+    zone = playbook.outreach.zone_for(lead)
+    counts: dict[str, int] = {}
+    for weekday in range(5):
+        begins = weekday_morning(datetime.now(UTC), zone, weekday)
+        [run] = await simulate(playbook, [buyer], settings, begins_at=begins)
+        assert run.history is not None
+        counts[f"{begins:%a}"] = sum(action_breakdown(run.history.events).values())
+    return counts
 
 
 @dataclass

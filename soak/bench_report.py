@@ -126,6 +126,9 @@ def render(console: Console, figures: Mapping[str, Any]) -> None:
             *(_n(breakdown[playbook].get(kind, 0)) for kind in kinds),
         )
     console.print(cost)
+    for playbook, days in figures.get("actions_by_start_day", {}).items():
+        counted = ", ".join(f"{day} {count}" for day, count in days.items())
+        console.print(f"{playbook} buyer's actions by the day it begins (bench: Wed): {counted}")
     machine = figures["machine"]
     console.print(
         f"machine: {machine['cores']} cores, Python {machine['python']}, temporalio "

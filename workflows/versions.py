@@ -39,6 +39,10 @@ the needs analysis at once and its email waits for no window, the activity that 
 files the quote sends the offer (the orientation first), unless the discount waits for a
 manager; one action less. The seller's `needs_identified` is answered once the offer is out.
 
+12: an outreach email due at its window's opening goes later the same day inside the window when
+the sale's one timer already rings then (set for another deadline): the same working day, as
+the window promises, and no timer set earlier for it.
+
 A workflow started without a version (begun on older code, or started by another client), or
 with an older one, asks a `workflow.patched` instead, so one begun before replays as it ran.
 A declared version costs no marker and no action.
@@ -46,7 +50,7 @@ A declared version costs no marker and no action.
 
 from temporalio import workflow
 
-PROCESS_VERSION = 11
+PROCESS_VERSION = 12
 OUTREACH_RULES = 2
 EARLY_PATCHES = 3
 ACCOUNT = 4
@@ -57,6 +61,7 @@ INTRO_WITH_QUALIFICATION = 8
 REMINDERS_AT_THE_WINDOW = 9
 LATER_DEADLINES_WITH_THE_STAGE = 10
 OFFER_WITH_ITS_QUOTE = 11
+OUTREACH_IN_ITS_WINDOW = 12
 
 
 def follows(version: int | None, since: int, patch: str) -> bool:

@@ -7,8 +7,8 @@ and a folder per change, named for it, with what the code before it recorded:
 `before-outreach-rules/`, `before-plain-sale/`, `before-process-3/`, `before-lean/`,
 `before-filed-by-email/`, `before-orientation-with-offer/`,
 `before-intro-with-qualification/`, `before-reminders-at-the-window/`,
-`before-later-deadlines/`, `before-offer-with-its-quote/`): they stand for sales
-that started on older code. The
+`before-later-deadlines/`, `before-offer-with-its-quote/`,
+`before-outreach-in-its-window/`): they stand for sales that started on older code. The
 account's runs over two years (`account/`) are recorded by
 tests/workflows/support/test_account_years.py, which `make histories` runs after this. The
 default playbook's sales are recorded twice: begun on a working morning and on a Saturday

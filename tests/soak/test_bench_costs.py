@@ -1,13 +1,14 @@
 """When `make bench` begins the buyer's sale: a Wednesday morning in the lead's zone, whatever the
-hour and the weekday the bench runs (the dates are drawn here, not taken from the clock); and the
-working morning `make histories` begins its sales on."""
+hour and the weekday the bench runs (the dates are drawn here, not taken from the clock), and each
+working day's morning for the count by start day; and the working morning `make histories` begins
+its sales on."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from soak.bench_costs import wednesday_morning, working_morning
+from soak.bench_costs import wednesday_morning, weekday_morning, working_morning
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -48,3 +49,20 @@ def test_the_bench_s_buyer_begins_on_the_next_wednesday_morning(
     after: datetime, begins: datetime
 ) -> None:
     assert wednesday_morning(after, BERLIN) == begins
+
+
+@pytest.mark.parametrize(
+    ("after", "weekday", "begins"),
+    [
+        # A Monday evening: the next Monday, never the same day.
+        (datetime(2026, 12, 7, 20, tzinfo=UTC), 0, datetime(2026, 12, 14, 10, tzinfo=BERLIN)),
+        # A Wednesday: Friday 25 December is a public holiday, so the Friday after.
+        (datetime(2026, 12, 23, 12, tzinfo=UTC), 4, datetime(2027, 1, 8, 10, tzinfo=BERLIN)),
+        # Easter Monday 2027 (29 March) is skipped for the Monday after.
+        (datetime(2027, 3, 24, 12, tzinfo=UTC), 0, datetime(2027, 4, 5, 10, tzinfo=BERLIN)),
+    ],
+)
+def test_each_working_days_buyer_begins_on_the_next_such_morning(
+    after: datetime, weekday: int, begins: datetime
+) -> None:
+    assert weekday_morning(after, BERLIN, weekday) == begins

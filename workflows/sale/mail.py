@@ -5,17 +5,15 @@ A refused address of the seller's own (a sales manager's) is a mistake for a per
 fix, so the sale waits for it; the lead's own address refused is a bounce.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import public_holidays
     from sales.events import Event
     from sales.playbook import Playbook
-    from sales.requests import CarriedEmail, ContractDraft, EmailRequest, HolidaysRequest
+    from sales.requests import CarriedEmail, ContractDraft, EmailRequest
     from sales.sending import scheduled
     from sales.stages import LostReason
     from sales.state import EmailRecord
@@ -24,7 +22,6 @@ from workflows.emailing import MissedDeadline, Stopped, Suppressed, Undeliverabl
 from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.operations import NeedsAttention
-from workflows.versions import REMINDERS_AT_THE_WINDOW
 
 if TYPE_CHECKING:
     from workflows.sale.sale import Sale
@@ -35,12 +32,10 @@ class Cancelled(Exception):
 
 
 class Mail:
-    """Sends the sale's emails and keeps the lead country's holidays for its window."""
+    """Sends the sale's emails, inside the lead's sending window where they wait for it."""
 
-    def __init__(self, sale: "Sale", holidays: list[date], holiday_years: list[int]) -> None:
+    def __init__(self, sale: "Sale") -> None:
         self._sale = sale
-        self.holidays_found = set(holidays)
-        self.holiday_years = set(holiday_years)
 
     async def send(
         self,
@@ -200,7 +195,7 @@ class Mail:
         when an event of `cancelled_by` came first or the window opens at `before` or later;
         an opt-out ends the wait."""
         sale = self._sale
-        send_at, zone = await self._send_time()
+        send_at, zone = await self._sale.window.send_time()
         if send_at <= sale.now():
             return True
         when = scheduled(send_at, zone)
@@ -221,79 +216,9 @@ class Mail:
         sale = self._sale
         if sale.playbook.outreach.window is None:
             return
-        send_at, zone = await self._send_time()
+        send_at, zone = await self._sale.window.send_time()
         if send_at > sale.now():
             sale.expect_at(
                 f"{step.replace('_', ' ')} scheduled {scheduled(send_at, zone)}", send_at
             )
             await sale.events.next_of((), send_at)
-
-    async def _send_time(self) -> tuple[datetime, ZoneInfo]:
-        """When the lead's sending window is next open (now, if it is), and the lead's zone."""
-        sale = self._sale
-        outreach = sale.playbook.outreach
-        zone = outreach.zone_for(sale.lead)
-        now = sale.now()
-        holidays = await self._holidays(now.astimezone(zone).year)
-        return outreach.opens(now, zone, holidays), zone
-
-    def at_window(self, template: str, due: datetime) -> datetime:
-        """When an outreach email due at `due` goes: from process version 9, the lead's next
-        window at or after `due`, for the wait before it to end then (it would only wait again);
-        `due` for an email that does not wait, an older version, or a year whose holidays the
-        sale has not fetched (no activity for this: the email then waits at `due` as before)."""
-        sale = self._sale
-        version = sale.process_version
-        outreach = sale.playbook.outreach
-        if (
-            version is None
-            or version < REMINDERS_AT_THE_WINDOW
-            or not sale.outreach_rules
-            or not outreach.waits(template)
-        ):
-            return due
-        zone = outreach.zone_for(sale.lead)
-        if (
-            outreach.public_holidays
-            and sale.lead.country
-            and due.astimezone(zone).year not in self.holiday_years
-        ):
-            return due
-        return outreach.opens(due, zone, frozenset(self.holidays_found))
-
-    def holidays_wanted(self) -> HolidaysRequest | None:
-        """The holidays the window needs this year and the next, unless known or not used."""
-        sale = self._sale
-        country = sale.lead.country
-        if not sale.playbook.outreach.public_holidays or not country:
-            return None
-        year = sale.now().astimezone(sale.playbook.outreach.zone_for(sale.lead)).year
-        if year in self.holiday_years:
-            return None
-        return HolidaysRequest(country=country, years=[year, year + 1])
-
-    def holidays_known(self, request: HolidaysRequest, found: list[date]) -> None:
-        """Dates another activity brought (the qualification): not fetched again."""
-        self.holidays_found |= set(found)
-        self.holiday_years |= set(request.years)
-
-    async def _holidays(self, year: int) -> frozenset[date]:
-        """The lead country's public holidays of this year and the next, fetched once."""
-        sale = self._sale
-        country = sale.lead.country
-        if not sale.playbook.outreach.public_holidays or not country:
-            return frozenset()
-        if year not in self.holiday_years:
-            request = HolidaysRequest(country=country, years=[year, year + 1])
-            found = await sale.operations.run(
-                f"holidays {country} {year}",
-                lambda: workflow.execute_activity(
-                    public_holidays,
-                    request,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    summary=f"public holidays of {country}",
-                ),
-            )
-            self.holidays_found |= set(found)
-            self.holiday_years |= {year, year + 1}
-        return frozenset(self.holidays_found)

@@ -47,6 +47,7 @@ from workflows.sale.mail import Mail
 from workflows.sale.operations import FIRST_RETRY, LONGEST_RETRY, Operations
 from workflows.sale.snapshot import SaleSnapshot, StepProgress
 from workflows.sale.visibility import Visibility
+from workflows.sale.window import SendingWindow
 from workflows.versions import (
     EARLY_PATCHES,
     FILED_BY_EMAIL,
@@ -127,7 +128,8 @@ class Sale:
             before_wait=self.visibility.flush,
         )
         self.events.restore(snapshot.kept)
-        self.mail = Mail(self, snapshot.holidays, snapshot.holiday_years)
+        self.window = SendingWindow(self, snapshot.holidays, snapshot.holiday_years)
+        self.mail = Mail(self)
         self.operations = Operations(self)
 
     def now(self) -> datetime:
@@ -161,8 +163,8 @@ class Sale:
             seen=seen,
             ending=ending,
             draft=self.draft,
-            holidays=sorted(self.mail.holidays_found),
-            holiday_years=sorted(self.mail.holiday_years),
+            holidays=sorted(self.window.holidays_found),
+            holiday_years=sorted(self.window.holiday_years),
             outreach_rules=self.outreach_rules,
             progress=self.progress,
         )

@@ -7,8 +7,11 @@ whatever day CI runs on.
 """
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
+import holidays
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -20,6 +23,7 @@ from settings import Settings
 from tests.workflows.helpers import (
     NEEDS,
     PLAYBOOKS,
+    command,
     new_lead,
     next_local,
     sent,
@@ -150,4 +154,62 @@ async def test_a_follow_up_due_on_a_saturday_is_one_wait_until_the_next_working_
     ]
     # The one timer: set for Monday's follow-up, then for the second follow-up's wait.
     assert len(timers) == 2
+    await handle.terminate("the test is over")
+
+
+def a_wednesday_whose_fifth_monday_works() -> datetime:
+    """10:00 in Paris on a Wednesday (the first at least an hour ahead whose Monday 33 days on
+    is no French public holiday): the Monday where the buyer below has both its quote's
+    reminder (from 09:00) and its needs' deadline (30 days after its interest, on day 3)."""
+    public = holidays.country_holidays("FR")
+    begins = next_local(WEDNESDAY, 10, ZONE)
+    while (begins + timedelta(days=33)).date() in public:
+        begins += timedelta(days=7)
+    return begins
+
+
+async def timers_started(handle: WorkflowHandle[Any, Any]) -> int:
+    started = EventType.EVENT_TYPE_TIMER_STARTED
+    return len([e async for e in handle.fetch_history_events() if e.event_type == started])
+
+
+async def test_a_reminder_goes_later_that_morning_when_the_sales_timer_already_rings_then(
+    ts_env: WorkflowEnvironment, fast_worker: Worker, fast_settings: Settings, doubles: Doubles
+) -> None:
+    # Process version 12: the quote's reminder is due at 09:00 on a Monday, and the sale's one
+    # timer is already set for 10:00 that Monday (the needs' deadline, 30 days after interest):
+    # the reminder goes at 10:00, inside the same window, and no timer is set earlier for it.
+    playbook = load_playbook(PLAYBOOKS, "default")
+    lead = new_lead(country="FR", timezone=ZONE)
+    begins = a_wednesday_whose_fifth_monday_works()
+    handle = await start_at(ts_env, fast_settings, lead, playbook, begins)
+    await wait_for(handle, lambda s: sent(s) == ["intro"], "the intro, in business hours")
+
+    async def on_day(day: int) -> None:
+        now = await ts_env.get_current_time(handle)
+        await ts_env.fast_forward(handle, begins + timedelta(days=day) - now)
+
+    await on_day(2)
+    await handle.signal("contact_responded", {"message": "Tell me more"})
+    await on_day(3)  # a Saturday
+    await handle.signal("interest_expressed", {})
+    state = await wait_for(handle, lambda s: s.stage == SalesStage.NEEDS_ANALYSIS, "a prospect")
+    needs_due = state.timeline[-1].at + playbook.needs_analysis.timeout
+    await on_day(8)  # past Monday's follow-up time, when the timer rang and was set again
+    await command(handle, "needs_identified", NEEDS)
+    state = await wait_for_action(handle, "prospect answers quote", "the wait for an answer")
+
+    action = state.next_action
+    assert action is not None and action.due_at == needs_due
+    reminder_day = (begins + timedelta(days=33)).date()
+    assert local(needs_due).date() == reminder_day and local(needs_due).weekday() == MONDAY
+    assert time(9) < local(needs_due).time() < time(17, 30)
+    assert await timers_started(handle) == 2  # the follow-up's; set again at its ring
+
+    now = await ts_env.get_current_time(handle)
+    await ts_env.fast_forward(handle, needs_due - now + timedelta(minutes=1))
+    state = await wait_for(handle, lambda s: "proposal_v1_reminder" in sent(s), "the reminder")
+    [reminder] = [e for e in state.emails if e.step == "proposal_v1_reminder"]
+    assert needs_due <= reminder.sent_at < needs_due + timedelta(minutes=1)
+    assert await timers_started(handle) == 3  # and then for the quote's expiry
     await handle.terminate("the test is over")

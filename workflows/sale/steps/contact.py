@@ -63,7 +63,7 @@ class Contact(Step):
                 description = f"await a reply; {what} after the wait"
                 due = sale.expect(description, wait)
                 if not last:  # the follow-up goes when the lead's window is open (version 9)
-                    at_window = sale.mail.at_window("follow_up", due)
+                    at_window = sale.window.at_window("follow_up", due)
                     if at_window != due:
                         sale.expect_at(description, at_window)
                         due = at_window

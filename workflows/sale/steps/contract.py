@@ -44,7 +44,7 @@ class Contract(Step):
             late = reminded or issued.remind_at >= issued.expires_at
             due = issued.expires_at if late else issued.remind_at
             if due != issued.expires_at:  # when the reminder can go (process version 9)
-                due = min(sale.mail.at_window("contract_reminder", due), issued.expires_at)
+                due = min(sale.window.at_window("contract_reminder", due), issued.expires_at)
             sale.expect_at(f"customer signs {contract.number} (contract_signed)", due)
             received = await events.next(ContractSigned, due)
             if received is None:

@@ -56,7 +56,7 @@ class Proposal(Step):
                     remind_at = expires_at - policy.reminder_before_expiry
                     due = remind_at if remind_at > sale.now() else expires_at
                     if due != expires_at:  # when the reminder can go (process version 9)
-                        due = min(sale.mail.at_window("proposal_reminder", due), expires_at)
+                        due = min(sale.window.at_window("proposal_reminder", due), expires_at)
                 sale.expect_at(f"prospect answers quote {current.number}", due)
                 received = await sale.events.next_of(ANSWERS, due)
                 if received is not None:

@@ -38,7 +38,7 @@ class Qualification(Step):
         if assessment is None:
             # Process version 5: the lead country's holidays come with the qualification, an
             # activity (a billed action) less before the first email's window.
-            holidays = sale.mail.holidays_wanted() if sale.lean else None
+            holidays = sale.window.holidays_wanted() if sale.lean else None
 
             def request() -> QualificationRequest:
                 # Built at each try: a try after a fix asks for the intro at its own time.
@@ -53,7 +53,7 @@ class Qualification(Step):
 
             result = await sale.operations.run("qualify the lead", lambda: self._qualify(request()))
             if holidays is not None and result.holidays is not None:
-                sale.mail.holidays_known(holidays, result.holidays)
+                sale.window.holidays_known(holidays, result.holidays)
             sale.lead_filed(result.lead_file)
             if result.intro is not None:  # only ever there when asked for (version 8)
                 sale.emailed(record(self._intro(), result.intro))
