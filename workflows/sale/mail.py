@@ -84,7 +84,7 @@ class Mail:
         elif outreach and to_lead:
             await self._within_window(step)
 
-        def request() -> EmailRequest:
+        def this_try() -> EmailRequest:
             # Built at each try: a retry command may have corrected a seller's address.
             return self.request(
                 step,
@@ -101,7 +101,7 @@ class Mail:
         try:
             records = await sale.operations.run(
                 f"email {step}",
-                lambda: self._send(request(), within=within, sellers=not to_lead, cancels=cancels),
+                lambda: self._send(this_try(), within=within, sellers=not to_lead, cancels=cancels),
                 errors=(MissedDeadline, Cancelled),
             )
         except Cancelled as cancelled:

@@ -82,16 +82,15 @@ class Visibility:
         update = sa.NEXT_ACTION_AT.value_set(due)
         if self._batch is None:
             self._upsert(update)
-        elif self._later_waits and self._wakes_before(due):
+        elif self._later_waits and self._wakes_before(self._batch, due):
             self._batch.add_later(update)
         elif self._due_shown:
             self._upsert(update)
 
-    def _wakes_before(self, due: datetime) -> bool:
+    def _wakes_before(self, batch: "Batch", due: datetime) -> bool:
         """Whether `due` is later than the `NextActionAt` shown and the sale's timer rings
         by the time shown: the sale looks again by then, so the shown time stays true."""
-        assert self._batch is not None
-        shown = self._batch.shown(sa.NEXT_ACTION_AT)
+        shown = batch.shown(sa.NEXT_ACTION_AT)
         alarm = self.alarm
         return (
             shown is not None
