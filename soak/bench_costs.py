@@ -1,5 +1,6 @@
 """What a won sale costs: Temporal Cloud actions and history bytes per playbook, and the PDF
-typesetting and SMTP hand-off the throughput sales leave out, timed apart.
+typesetting and SMTP hand-off the throughput sales leave out, timed apart (the first offer's
+too, which the activity pricing its quote sends from process version 11).
 
 Per playbook: the simulation's `buyer` persona drives one sale to WON on a time-skipping
 server of its own (`simulation.command.simulate`), and its recorded history is counted
@@ -230,17 +231,25 @@ async def apart(
         ("quote", "proposal", QuoteRequest, filing.prepare_quote),
         ("contract", "contract", ContractRequest, filing.prepare_contract),
     ]
+    offers: list[EmailRequest] = []  # sent by the activity that priced the quote (version 11)
     for document, step, kind, prepare in documents:
-        for request in await _inputs(converter, events, f"prepare_{document}", kind):
-            pdf = (await env.run(prepare, request)).pdf_path
+        priced = [
+            *await _inputs(converter, events, f"prepare_{document}", kind),
+            *(await _inputs(converter, events, "offer_quote", kind) if document == "quote" else []),
+        ]
+        for request in priced:
+            filed = await env.run(prepare, request)
+            pdf = filed.pdf_path
             typeset = partial(_typeset_in_thread, store, pdf)
             result.pdf_s += await _median(typeset, runs)
             result.documents.append(document)
             await asyncio.to_thread(document_bytes, store, pdf)  # filed: the sends time SMTP
             pdfs[step] = pdf
+            if isinstance(request, QuoteRequest) and request.offer is not None:
+                offers.append(request.offer.with_quote(filed, request.needs))
     sent, recorded = EmailActivities(settings), RecordedEmails(settings)
     tag = uuid.uuid4().hex[:6]
-    for request in await _inputs(converter, events, "send_email", EmailRequest):
+    for request in [*offers, *await _inputs(converter, events, "send_email", EmailRequest)]:
         if request.contract is not None:  # process version 6: the email files the contract
             request = await _contract_apart(env, filing, request)
             pdf = request.attachments[-1]
