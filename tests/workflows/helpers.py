@@ -9,6 +9,7 @@ from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any, TypeVar
 
+import holidays
 from google.protobuf.field_mask_pb2 import FieldMask
 from temporalio.api.common.v1 import TimeSkippingConfig, WorkflowExecution
 from temporalio.api.workflow.v1 import WorkflowExecutionOptions
@@ -142,6 +143,16 @@ def zone_where(wanted: Callable[[datetime], bool], now: datetime) -> str | None:
 
 def is_night(local: datetime) -> bool:
     return 1 <= local.hour <= 5
+
+
+def next_working_local(weekday: int, hour: int, zone: str, country: str) -> datetime:
+    """As `next_local`, on the first such day that is no public holiday of `country`: a test
+    that needs the lead's window open on it does not meet a holiday by the date it runs."""
+    public = holidays.country_holidays(country)
+    at = next_local(weekday, hour, zone)
+    while at.date() in public:
+        at += timedelta(days=7)
+    return at
 
 
 def next_local(weekday: int, hour: int, zone: str, *, minute: int = 0) -> datetime:

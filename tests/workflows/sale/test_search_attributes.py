@@ -19,7 +19,7 @@ from tests.workflows.helpers import (
     PLAYBOOKS,
     command,
     new_lead,
-    next_local,
+    next_working_local,
     playbook_named,
     sent,
     start_at,
@@ -183,7 +183,7 @@ async def test_a_reply_shows_its_later_deadline_when_the_sale_wakes_at_the_earli
     # never a time later than what the sale will do.
     playbook = load_playbook(PLAYBOOKS, "default")
     lead = new_lead(country="FR", timezone="Europe/Paris")
-    begins = next_local(2, 11, "Europe/Paris")  # a Wednesday morning, inside the window
+    begins = next_working_local(2, 11, "Europe/Paris", "FR")  # a Wednesday, inside the window
     handle = await start_at(ts_env, fast_settings, lead, playbook, begins)
     state = await wait_for(
         handle, lambda s: sent(s) == ["intro"] and s.next_action is not None, "the intro"
