@@ -46,7 +46,6 @@ async def prepare_quote(
     `offer`: the quote is offered at once, and from process version 11 the activity that
     prices it sends its email too, where it may (`offer_email`)."""
     version = len(sale.state.quotes) + 1
-    email = offer_email(sale, procedure, version) if offer else None
     request = QuoteRequest(
         workflow_id=sale.state.workflow_id,
         lead=references.lead_of(sale),
@@ -59,13 +58,15 @@ async def prepare_quote(
         purchasing_procedure=procedure,
         needs=needs,
         notes=notes,
-        offer=email,
     )
 
     async def render() -> Quote:
+        # The offer's email built at each try, as an email's is: its playbook as this try has it.
+        email = offer_email(sale, procedure, version) if offer else None
         try:
             if email is not None:
-                return await _offered(sale, sale.with_playbook(request), email)
+                asked = request.model_copy(update={"offer": email})
+                return await _offered(sale, sale.with_playbook(asked), email)
             return await workflow.execute_activity_method(
                 DocumentActivities.prepare_quote,
                 sale.with_playbook(request),
