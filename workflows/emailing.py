@@ -7,6 +7,7 @@ server at that moment is cancelled, and if it went out all the same it is record
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -48,6 +49,28 @@ class Stopped(Exception):
 
 class MissedDeadline(Exception):
     """An email with a deadline (a tender bid) could not be sent before it."""
+
+
+T = TypeVar("T")
+
+
+async def carried_until_done(
+    handle: workflow.ActivityHandle[T], ending: Callable[[], BaseException | None]
+) -> T:
+    """The result of an activity that sends an email besides its own work (the qualification's
+    intro, the first offer with its quote): cancelled when the sale ends meanwhile, as an
+    email's send is, and waited for (started with WAIT_CANCELLATION_COMPLETED), so an email
+    that went out all the same comes back in its result; `ending()` raised if it did not."""
+    await workflow.wait_condition(lambda: handle.done() or ending() is not None)
+    if not handle.done():
+        handle.cancel()
+    try:
+        return await handle
+    except ActivityError:
+        ended = ending()
+        if ended is not None:
+            raise ended from None
+        raise
 
 
 async def send_email(

@@ -18,11 +18,15 @@ STEP = "orientation"
 
 def wanted(sale: Sale) -> bool:
     """The playbook's needs analysis sends one, and this sale has not sent it yet."""
+    return _still_to_go(sale) and sale.state.needs is not None
+
+
+def _still_to_go(sale: Sale) -> bool:
+    """The playbook sends one, and this sale has neither sent it nor cancelled it."""
     playbook = sale.playbook
     return (
         playbook.has_step(StepName.NEEDS_ANALYSIS)
         and playbook.needs_analysis.send_orientation
-        and sale.state.needs is not None
         and not sale.sent(STEP)
         and not sale.cancelled(STEP)
     )
@@ -65,13 +69,7 @@ def before_offer(sale: Sale) -> CarriedEmail | None:
     this sale has not, and it waits for the sending window as the offer does."""
     playbook = sale.playbook
     outreach = playbook.outreach
-    if (
-        not playbook.has_step(StepName.NEEDS_ANALYSIS)
-        or not playbook.needs_analysis.send_orientation
-        or sale.sent(STEP)
-        or sale.cancelled(STEP)
-        or outreach.waits(STEP) != outreach.waits("proposal")
-    ):
+    if not _still_to_go(sale) or outreach.waits(STEP) != outreach.waits("proposal"):
         return None
     context = {"currency": playbook.currency}
     return CarriedEmail(step=STEP, template=playbook.email_template(STEP), context=context)

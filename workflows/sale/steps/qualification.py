@@ -1,7 +1,6 @@
 """QUALIFICATION: the playbook's rules, screening and score decide, or a seller does."""
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -18,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from sales.stages import LostReason
 
-from workflows.emailing import HEARTBEAT_TIMEOUT, record
+from workflows.emailing import HEARTBEAT_TIMEOUT, carried_until_done, record
 from workflows.received import Received
 from workflows.sale.events import SaleEnded
 from workflows.sale.steps.base import ACTIVITY_TIMEOUT, Step
@@ -128,15 +127,7 @@ class Qualification(Step):
             summary="apply the playbook's viability rules; the intro if its window is open",
             cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
-        await workflow.wait_condition(lambda: handle.done() or events.ending is not None)
-        if not handle.done():
-            handle.cancel()
-        try:
-            return await handle
-        except ActivityError:
-            if events.ending is not None:
-                raise events.ending from None
-            raise
+        return await carried_until_done(handle, lambda: events.ending)
 
     def _assessment(self, result: QualificationResult) -> Assessment:
         if result.assessment is not None:

@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from sales.requests import EmailRequest, QuoteRequest
     from sales.stages import LostReason
 
-from workflows.emailing import HEARTBEAT_TIMEOUT, records
+from workflows.emailing import HEARTBEAT_TIMEOUT, carried_until_done, records
 from workflows.sale import references
 from workflows.sale.events import SaleEnded
 from workflows.sale.sale import Sale
@@ -109,7 +109,6 @@ def offer_email(sale: Sale, procedure: PurchasingProcedure, version: int) -> Ema
 async def _offered(sale: Sale, request: QuoteRequest, email: EmailRequest) -> Quote:
     """The quote from `offer_quote`, its emails recorded as the sale's if it sent them; the
     activity is cancelled when the sale ends meanwhile (an opt-out), as an email's is."""
-    events = sale.events
     handle = workflow.start_activity_method(
         OfferActivities.offer_quote,
         request,
@@ -118,15 +117,7 @@ async def _offered(sale: Sale, request: QuoteRequest, email: EmailRequest) -> Qu
         summary=f"price and render quote v{request.version}; its offer unless held",
         cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     )
-    await workflow.wait_condition(lambda: handle.done() or events.ending is not None)
-    if not handle.done():
-        handle.cancel()
-    try:
-        offered = await handle
-    except ActivityError:
-        if events.ending is not None:
-            raise events.ending from None
-        raise
+    offered = await carried_until_done(handle, lambda: sale.events.ending)
     if offered.offer is not None:
         for record in records(email.with_quote(offered.quote, request.needs), offered.offer):
             sale.emailed(record)
